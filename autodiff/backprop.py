@@ -1,0 +1,103 @@
+"""Reverse-mode accumulation: the chain rule applied along the one traversal.
+
+`backward` adds ∂root/∂node into every node's ``.grad``; `grad` returns the
+gradients for chosen inputs and touches no ``.grad``; with
+``create_graph=True`` it records the gradient computation itself as new
+nodes, so derivatives of any order come from nesting it.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from .graph import topological_order
+from .modes import AnomalyError, state
+from .ops import FLOAT, GRAPH
+
+
+def _cotangents(root, seed, create_graph: bool) -> dict:
+    """∂root/∂node for every node reachable from ``root``, keyed by node.
+
+    Walks the nodes children-first; each node's cotangent is complete when it
+    is reached, and is pushed to its parents as cotangent × local derivative.
+    """
+    order = topological_order(root)
+    cot = {root: seed}
+    get = cot.get
+    anomaly = state.anomaly
+    for node in reversed(order):
+        parents = node.parents
+        if not parents:
+            continue
+        g = cot[node]
+        if create_graph:
+            partials = node._op.partials(GRAPH, *parents, node)
+        else:
+            partials = node._op.partials(FLOAT, *[p.data for p in parents], node.data)
+        if anomaly:
+            _check_backward(node, g, partials)
+        for parent, d in zip(parents, partials):
+            previous = get(parent)
+            cot[parent] = g * d if previous is None else previous + g * d
+    return cot
+
+
+def _check_backward(node, g, partials) -> None:
+    """Under detect_anomaly: raise at the op whose backward step makes a nan."""
+    g_data = g.data if hasattr(g, "data") else g
+    if g_data != g_data:
+        return  # already nan on arrival: the op that made it has been checked
+    for i, d in enumerate(partials):
+        d_data = d.data if hasattr(d, "data") else d
+        if g_data * d_data != g_data * d_data:
+            inputs = ", ".join(repr(p.data) for p in node.parents)
+            raise AnomalyError(
+                f"backward of op {node.op!r} produced a nan gradient for its input "
+                f"{i} (inputs ({inputs}); incoming gradient {g_data!r}; "
+                f"local derivative {d_data!r})"
+            )
+
+
+def backward(root) -> None:
+    """Add ∂root/∂node to ``node.grad`` for every node of ``root``'s graph."""
+    for node, g in _cotangents(root, 1.0, create_graph=False).items():
+        node.grad += g
+
+
+def grad(output, inputs, create_graph: bool = False) -> list:
+    """The gradients of ``output`` with respect to each of ``inputs``.
+
+    Args:
+        output: the Value to differentiate.
+        inputs: a Value or a sequence of Values.
+        create_graph: if True, the gradients are Values recorded in a new
+            graph (so they can be differentiated again); otherwise floats.
+
+    Returns:
+        A list with one gradient per input, 0 for an input that ``output``
+        does not depend on.  No ``.grad`` is changed.
+    """
+    value_type = _value_type()
+    if not isinstance(output, value_type):
+        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
+    if isinstance(inputs, value_type):
+        inputs = [inputs]
+    elif not isinstance(inputs, Iterable):
+        raise TypeError(
+            f"grad: inputs must be a Value or a sequence of Values, got {type(inputs).__name__}"
+        )
+    inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, value_type):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    if create_graph:
+        cot = _cotangents(output, value_type(1.0), create_graph=True)
+        return [cot[x] if x in cot else value_type(0.0) for x in inputs]
+    cot = _cotangents(output, 1.0, create_graph=False)
+    return [cot.get(x, 0.0) for x in inputs]
+
+
+def _value_type():
+    from .value import Value  # value imports this module; resolve at call time
+
+    return Value

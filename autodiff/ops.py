@@ -1,0 +1,274 @@
+"""The op table: every primitive of the engine, defined once.
+
+Each entry holds the forward function on floats beside the rule for its local
+derivatives, with the maths in a one-line comment.  `Value`'s operators and
+functions only dispatch here; adding an op means adding one entry.
+
+A rule is pure: ``partials(F, *inputs, result)`` returns the tuple of
+∂result/∂input, one per input, and never touches ``.grad`` (the engine
+multiplies by the incoming gradient and sums).  ``F`` is a namespace of the few
+functions a rule needs beyond ``+ - *``: `FLOAT` when the inputs are floats
+(first-order backward), `GRAPH` when they are `Value` nodes (``create_graph``),
+so the same rule yields derivatives of any order.
+
+Forward functions follow IEEE float64 as PyTorch's double does: they return
+``inf`` or ``nan`` where Python's ``math`` would raise.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+from typing import Callable
+
+INF = math.inf
+NAN = math.nan
+
+
+# --------------------------------------------------------------------------
+# IEEE-safe float functions (Python raises where IEEE gives inf or nan)
+
+
+def div(x: float, y: float) -> float:
+    """x / y with IEEE semantics: ±inf for a non-zero over zero, nan for 0/0."""
+    try:
+        return x / y
+    except ZeroDivisionError:
+        if x != x or x == 0.0:
+            return NAN
+        return math.copysign(INF, x) * math.copysign(1.0, y)
+
+
+def _is_odd_integer(y: float) -> bool:
+    return math.isfinite(y) and y == int(y) and int(y) % 2 == 1
+
+
+def pow_(x: float, y: float) -> float:
+    """x ** y with IEEE semantics: nan for a negative base and fractional exponent."""
+    try:
+        return math.pow(x, y)
+    except ValueError:  # 0 ** negative, or negative ** non-integer
+        if x == 0.0:
+            return math.copysign(INF, x) if _is_odd_integer(y) else INF
+        return NAN
+    except OverflowError:
+        return -INF if x < 0.0 and _is_odd_integer(y) else INF
+
+
+def exp(x: float) -> float:
+    """e ** x; inf on overflow."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return INF
+
+
+def log(x: float) -> float:
+    """Natural log: -inf at 0, nan below 0."""
+    if x > 0.0:
+        return math.log(x)
+    if x == 0.0:
+        return -INF
+    return NAN  # negative or nan
+
+
+def sqrt(x: float) -> float:
+    """Square root: nan below 0."""
+    return math.sqrt(x) if x >= 0.0 else NAN
+
+
+def sin(x: float) -> float:
+    """Sine; nan at ±inf."""
+    return math.sin(x) if math.isfinite(x) else NAN
+
+
+def cos(x: float) -> float:
+    """Cosine; nan at ±inf."""
+    return math.cos(x) if math.isfinite(x) else NAN
+
+
+def sigmoid(x: float) -> float:
+    """1 / (1 + e^-x), computed without overflow for large |x|."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = exp(x)
+    return e / (1.0 + e)
+
+
+def relu(x: float) -> float:
+    """max(0, x); nan stays nan."""
+    return x if x > 0.0 or x != x else 0.0
+
+
+class _FloatMath:
+    """The rule namespace for float inputs."""
+
+    div = staticmethod(div)
+    pow = staticmethod(pow_)
+    exp = staticmethod(exp)
+    log = staticmethod(log)
+    sqrt = staticmethod(sqrt)
+    sin = staticmethod(sin)
+    cos = staticmethod(cos)
+
+    @staticmethod
+    def value(x: float) -> float:
+        return x
+
+
+class _GraphMath:
+    """The rule namespace for `Value` inputs: each function records new nodes."""
+
+    div = staticmethod(operator.truediv)
+    pow = staticmethod(operator.pow)
+    exp = staticmethod(lambda x: x.exp())
+    log = staticmethod(lambda x: x.log())
+    sqrt = staticmethod(lambda x: x.sqrt())
+    sin = staticmethod(lambda x: x.sin())
+    cos = staticmethod(lambda x: x.cos())
+
+    @staticmethod
+    def value(x) -> float:
+        return x.data if hasattr(x, "data") else x
+
+
+FLOAT = _FloatMath()
+GRAPH = _GraphMath()
+
+
+# --------------------------------------------------------------------------
+# The table
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """One primitive.
+
+    name:     the table key ("+", "tanh", "**c", ...).
+    arity:    number of inputs, or None for an n-ary op.
+    forward:  floats -> float.
+    partials: (F, *inputs, result) -> tuple of ∂result/∂input.
+    domain:   per input, where finite differences are reliable, for
+              `autodiff.testing`: "any", "positive", "nonzero", "nonkink".
+    symbol:   what `Value.op` shows; the name unless given.
+    """
+
+    name: str
+    arity: int | None
+    forward: Callable[..., float]
+    partials: Callable[..., tuple]
+    domain: tuple[str, ...] = ()
+    symbol: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.symbol:
+            object.__setattr__(self, "symbol", self.name)
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r})"
+
+
+def _dpow_dexponent(F, x, y, r):
+    # d x^y/dy = x^y ln x; taken as 0 at x = 0 for y >= 0 (as PyTorch does)
+    if F.value(x) == 0.0 and F.value(y) >= 0.0:
+        return 0.0
+    return r * F.log(x)
+
+
+def _dpow_dbase(F, x, y):
+    # d x^y/dx = y x^(y-1); taken as 0 for y = 0 (as PyTorch does)
+    if F.value(y) == 0.0:
+        return 0.0
+    return y * F.pow(x, y - 1.0)
+
+
+def _sign(F, x) -> float:
+    v = F.value(x)
+    return 1.0 if v > 0.0 else -1.0 if v < 0.0 else 0.0
+
+
+def _dot_forward(*args: float) -> float:
+    n = len(args) // 2
+    return sum(map(operator.mul, args[:n], args[n:]), 0.0)
+
+
+def _dot_partials(F, *args):
+    # d(Σ wᵢxᵢ)/dwᵢ = xᵢ ;  d(Σ wᵢxᵢ)/dxᵢ = wᵢ      (inputs: w₁..wₙ, x₁..xₙ)
+    n = (len(args) - 1) // 2
+    return args[n : 2 * n] + args[:n]
+
+
+def _sum_forward(*args: float) -> float:
+    return sum(args, 0.0)
+
+
+_ONES: dict[int, tuple] = {}
+
+
+def _sum_partials(F, *args):
+    # d(Σ xᵢ)/dxᵢ = 1
+    n = len(args) - 1
+    ones = _ONES.get(n)
+    if ones is None:
+        ones = _ONES[n] = (1.0,) * n
+    return ones
+
+
+_ENTRIES = [
+    # d(x+y)/dx = 1 ; d(x+y)/dy = 1
+    Op("+", 2, operator.add, lambda F, x, y, r: (1.0, 1.0), ("any", "any")),
+    # d(x-y)/dx = 1 ; d(x-y)/dy = -1
+    Op("-", 2, operator.sub, lambda F, x, y, r: (1.0, -1.0), ("any", "any")),
+    # d(xy)/dx = y ; d(xy)/dy = x
+    Op("*", 2, operator.mul, lambda F, x, y, r: (y, x), ("any", "any")),
+    # d(x/y)/dx = 1/y ; d(x/y)/dy = -x/y² = -r/y
+    Op("/", 2, div, lambda F, x, y, r: (F.div(1.0, y), -F.div(r, y)), ("any", "nonzero")),
+    # d(x^y)/dx = y x^(y-1) ; d(x^y)/dy = x^y ln x
+    Op(
+        "**",
+        2,
+        pow_,
+        lambda F, x, y, r: (_dpow_dbase(F, x, y), _dpow_dexponent(F, x, y, r)),
+        ("positive", "any"),
+    ),
+    # x ** c for a plain number c: d/dx = c x^(c-1); the constant gets no gradient
+    Op(
+        "**c",
+        2,
+        pow_,
+        lambda F, x, c, r: (_dpow_dbase(F, x, c), 0.0),
+        ("positive", "any"),
+        symbol="**",
+    ),
+    # d(-x)/dx = -1
+    Op("neg", 1, operator.neg, lambda F, x, r: (-1.0,), ("any",)),
+    # d|x|/dx = sign(x), taken as 0 at 0
+    Op("abs", 1, abs, lambda F, x, r: (_sign(F, x),), ("nonkink",)),
+    # d eˣ/dx = eˣ
+    Op("exp", 1, exp, lambda F, x, r: (r,), ("any",)),
+    # d ln x/dx = 1/x
+    Op("log", 1, log, lambda F, x, r: (F.div(1.0, x),), ("positive",)),
+    # d tanh x/dx = 1 - tanh² x
+    Op("tanh", 1, math.tanh, lambda F, x, r: (1.0 - r * r,), ("any",)),
+    # d σ(x)/dx = σ(x)(1 - σ(x))
+    Op("sigmoid", 1, sigmoid, lambda F, x, r: (r * (1.0 - r),), ("any",)),
+    # d relu(x)/dx = 1 for x > 0, else 0 (0 at the kink, as PyTorch)
+    Op("relu", 1, relu, lambda F, x, r: (1.0 if x > 0.0 else 0.0,), ("nonkink",)),
+    # d sin x/dx = cos x
+    Op("sin", 1, sin, lambda F, x, r: (F.cos(x),), ("any",)),
+    # d cos x/dx = -sin x
+    Op("cos", 1, cos, lambda F, x, r: (-F.sin(x),), ("any",)),
+    # d √x/dx = 1/(2√x)
+    Op("sqrt", 1, sqrt, lambda F, x, r: (F.div(0.5, r),), ("positive",)),
+    # d(Σ xᵢ)/dxᵢ = 1
+    Op("sum", None, _sum_forward, _sum_partials, ("any",)),
+    # d(Σ wᵢxᵢ)/dwᵢ = xᵢ ; d(Σ wᵢxᵢ)/dxᵢ = wᵢ
+    Op("dot", None, _dot_forward, _dot_partials, ("any",)),
+]
+
+#: name -> Op, for every primitive of the engine.
+OPS: dict[str, Op] = {op.name: op for op in _ENTRIES}
+
+#: The ops that `Value` exposes as methods and `autodiff` as functions.
+UNARY_FUNCTIONS = ("abs", "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt")

@@ -1,0 +1,36 @@
+"""Shared test settings: Hypothesis profiles and the Graphviz requirement."""
+
+import os
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=100,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, max_examples=60)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+def pytest_sessionstart(session):
+    # In CI Graphviz must be there: the SVG tests must run, not skip.
+    if os.environ.get("CI") and shutil.which("dot") is None:
+        raise pytest.UsageError(
+            "CI is set but Graphviz's `dot` is not on PATH: .ci/setup must install it"
+        )
+
+
+def dot_available() -> bool:
+    return shutil.which("dot") is not None
+
+
+@pytest.fixture
+def require_dot():
+    """Skip (outside CI) when Graphviz's dot is missing; CI fails at start instead."""
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's `dot` is not installed (apt-get install graphviz)")
