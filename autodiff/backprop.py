@@ -15,25 +15,33 @@ from .modes import AnomalyError, state
 from .ops import FLOAT, GRAPH
 
 
+def _partials(node, create_graph: bool):
+    """∂node/∂parent for each parent: floats, or Values with create_graph."""
+    op = node._op
+    if create_graph:
+        inputs, result, F = node.parents, node, GRAPH
+    else:
+        inputs, result, F = [p.data for p in node.parents], node.data, FLOAT
+    return op.partials(F, *inputs, result) if op.arity else op.partials(F, inputs, result)
+
+
 def _cotangents(root, seed, create_graph: bool) -> dict:
     """∂root/∂node for every node reachable from ``root``, keyed by node.
 
     Walks the nodes children-first; each node's cotangent is complete when it
     is reached, and is pushed to its parents as cotangent × local derivative.
+    Used by `grad`; `backward` runs the same walk with the sums kept on the
+    nodes, which is faster.
     """
-    order = topological_order(root)
     cot = {root: seed}
     get = cot.get
     anomaly = state.anomaly
-    for node in reversed(order):
+    for node in reversed(topological_order(root)):
         parents = node.parents
         if not parents:
             continue
         g = cot[node]
-        if create_graph:
-            partials = node._op.partials(GRAPH, *parents, node)
-        else:
-            partials = node._op.partials(FLOAT, *[p.data for p in parents], node.data)
+        partials = _partials(node, create_graph)
         if anomaly:
             _check_backward(node, g, partials)
         for parent, d in zip(parents, partials):
@@ -59,9 +67,33 @@ def _check_backward(node, g, partials) -> None:
 
 
 def backward(root) -> None:
-    """Add ∂root/∂node to ``node.grad`` for every node of ``root``'s graph."""
-    for node, g in _cotangents(root, 1.0, create_graph=False).items():
+    """Add ∂root/∂node to ``node.grad`` for every node of ``root``'s graph.
+
+    The cotangents are summed in each node's ``_g`` slot, reset at the start
+    of every pass, so a node's ``.grad`` receives its gradient exactly once
+    per call whatever it held before (micrograd re-propagates accumulated
+    intermediate grads on a second call; this does not).
+    """
+    order = topological_order(root)
+    for node in order:
+        node._g = 0.0
+    root._g = 1.0
+    anomaly = state.anomaly
+    for node in reversed(order):
+        g = node._g
         node.grad += g
+        parents = node.parents
+        if parents:
+            op = node._op
+            inputs = [p.data for p in parents]
+            if op.arity:
+                partials = op.partials(FLOAT, *inputs, node.data)
+            else:
+                partials = op.partials(FLOAT, inputs, node.data)
+            if anomaly:
+                _check_backward(node, g, partials)
+            for parent, d in zip(parents, partials):
+                parent._g += g * d
 
 
 def grad(output, inputs, create_graph: bool = False) -> list:

@@ -5,7 +5,8 @@ derivatives, with the maths in a one-line comment.  `Value`'s operators and
 functions only dispatch here; adding an op means adding one entry.
 
 A rule is pure: ``partials(F, *inputs, result)`` returns the tuple of
-∂result/∂input, one per input, and never touches ``.grad`` (the engine
+∂result/∂input, one per input (an n-ary op's rule takes the inputs as one
+sequence, ``partials(F, inputs, result)``, as does its forward), and never touches ``.grad`` (the engine
 multiplies by the incoming gradient and sums).  ``F`` is a namespace of the few
 functions a rule needs beyond ``+ - *``: `FLOAT` when the inputs are floats
 (first-order backward), `GRAPH` when they are `Value` nodes (``create_graph``),
@@ -147,8 +148,10 @@ class Op:
 
     name:     the table key ("+", "tanh", "**c", ...).
     arity:    number of inputs, or None for an n-ary op.
-    forward:  floats -> float.
-    partials: (F, *inputs, result) -> tuple of ∂result/∂input.
+    forward:  floats -> float: ``forward(*inputs)``; an n-ary op takes the
+              sequence itself, ``forward(inputs)``.
+    partials: ∂result/∂input for each input: ``partials(F, *inputs, result)``;
+              an n-ary op takes ``partials(F, inputs, result)``.
     domain:   per input, where finite differences are reliable, for
               `autodiff.testing`: "any", "positive", "nonzero", "nonkink".
     symbol:   what `Value.op` shows; the name unless given.
@@ -188,27 +191,32 @@ def _sign(F, x) -> float:
     return 1.0 if v > 0.0 else -1.0 if v < 0.0 else 0.0
 
 
-def _dot_forward(*args: float) -> float:
-    n = len(args) // 2
-    return sum(map(operator.mul, args[:n], args[n:]), 0.0)
+def _dot_forward(inputs) -> float:
+    # inputs: w₁..wₙ, x₁..xₙ, and optionally a bias b last
+    n = len(inputs) >> 1
+    total = sum(map(operator.mul, inputs[:n], inputs[n : 2 * n]), 0.0)
+    return total + inputs[-1] if len(inputs) & 1 else total
 
 
-def _dot_partials(F, *args):
-    # d(Σ wᵢxᵢ)/dwᵢ = xᵢ ;  d(Σ wᵢxᵢ)/dxᵢ = wᵢ      (inputs: w₁..wₙ, x₁..xₙ)
-    n = (len(args) - 1) // 2
-    return args[n : 2 * n] + args[:n]
+def _dot_partials(F, inputs, r):
+    # d(Σ wᵢxᵢ + b)/dwᵢ = xᵢ ; d/dxᵢ = wᵢ ; d/db = 1
+    n = len(inputs) >> 1
+    partials = [*inputs[n : 2 * n], *inputs[:n]]
+    if len(inputs) & 1:
+        partials.append(1.0)
+    return partials
 
 
-def _sum_forward(*args: float) -> float:
-    return sum(args, 0.0)
+def _sum_forward(inputs) -> float:
+    return sum(inputs, 0.0)
 
 
 _ONES: dict[int, tuple] = {}
 
 
-def _sum_partials(F, *args):
+def _sum_partials(F, inputs, r):
     # d(Σ xᵢ)/dxᵢ = 1
-    n = len(args) - 1
+    n = len(inputs)
     ones = _ONES.get(n)
     if ones is None:
         ones = _ONES[n] = (1.0,) * n
@@ -263,7 +271,7 @@ _ENTRIES = [
     Op("sqrt", 1, sqrt, lambda F, x, r: (F.div(0.5, r),), ("positive",)),
     # d(Σ xᵢ)/dxᵢ = 1
     Op("sum", None, _sum_forward, _sum_partials, ("any",)),
-    # d(Σ wᵢxᵢ)/dwᵢ = xᵢ ; d(Σ wᵢxᵢ)/dxᵢ = wᵢ
+    # d(Σ wᵢxᵢ + b)/dwᵢ = xᵢ ; d/dxᵢ = wᵢ ; d/db = 1    (inputs w₁..wₙ, x₁..xₙ[, b])
     Op("dot", None, _dot_forward, _dot_partials, ("any",)),
 ]
 

@@ -40,7 +40,8 @@ class Value:
     dicts; ``<``, ``<=``, ``>``, ``>=`` compare ``data`` and return a bool.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "parents", "__weakref__")
+    # _g: the gradient being accumulated during one backward pass.
+    __slots__ = ("data", "grad", "label", "_op", "parents", "_g", "__weakref__")
 
     # NumPy scalars and arrays defer to Value's reflected operators.
     __array_ufunc__ = None
@@ -173,7 +174,8 @@ def apply(op: Op, parents: tuple) -> Value:
     This is the slow, general path, used under `no_grad`, `detect_anomaly`,
     and by the n-ary ops; the operators below inline its common case.
     """
-    data = op.forward(*[p.data for p in parents])
+    inputs = [p.data for p in parents]
+    data = op.forward(*inputs) if op.arity else op.forward(inputs)
     if state.anomaly and data != data:
         inputs = ", ".join(repr(p.data) for p in parents)
         raise AnomalyError(f"op {op.symbol!r} returned nan for inputs ({inputs})")
@@ -257,17 +259,19 @@ del _name, _dunder
 
 
 def _values(items, what: str) -> list[Value]:
-    out = []
-    for i, x in enumerate(items):
-        if x.__class__ is not Value:
-            leaf = _constant(x)
-            if leaf is None:
-                raise TypeError(
-                    f"{what}[{i}] must be a Value or a real number, got {type(x).__name__}"
-                )
-            x = leaf
-        out.append(x)
-    return out
+    """``items`` as a list of Values, numbers made constant leaves."""
+    items = list(items)
+    if [x for x in items if x.__class__ is not Value]:
+        for i, x in enumerate(items):
+            if x.__class__ is not Value:
+                leaf = _constant(x)
+                if leaf is None:
+                    raise TypeError(
+                        f"{what}[{i}] must be a Value or a real number, "
+                        f"got {type(x).__name__}"
+                    )
+                items[i] = leaf
+    return items
 
 
 def sum(values: Iterable) -> Value:  # noqa: A001 - the engine's n-ary sum
@@ -283,24 +287,29 @@ def sum(values: Iterable) -> Value:  # noqa: A001 - the engine's n-ary sum
 
 
 _DOT = OPS["dot"]
+_dot_forward = _DOT.forward
 
 
-def dot(ws: Iterable, xs: Iterable) -> Value:
-    """Σ wᵢ·xᵢ as a single node, with parents ``(w₁…wₙ, x₁…xₙ)``.
+def dot(ws: Iterable, xs: Iterable, bias=None) -> Value:
+    """Σ wᵢ·xᵢ (+ bias) as a single node, with parents ``(w₁…wₙ, x₁…xₙ[, bias])``.
 
-    The fast path for a neuron's weighted sum.  ``ws`` and ``xs`` must have
-    the same length (ValueError otherwise); numbers become constant leaves.
+    The fast path for a neuron's weighted input z = Σₖ wₖaₖ + b.  ``ws`` and
+    ``xs`` must have the same length (ValueError otherwise); numbers become
+    constant leaves.
     """
     ws = _values(ws, "ws")
     xs = _values(xs, "xs")
     if len(ws) != len(xs):
         raise ValueError(f"dot needs equal lengths, got {len(ws)} ws and {len(xs)} xs")
-    if not ws:
-        return Value(0.0)
-    parents = (*ws, *xs)
+    if bias is None:
+        if not ws:
+            return Value(0.0)
+        parents = (*ws, *xs)
+    else:
+        parents = (*ws, *xs, as_value(bias, "bias"))
     if state.plain:
         out = _new(Value)
-        out.data = _DOT.forward(*[p.data for p in parents])
+        out.data = _dot_forward([p.data for p in parents])
         out.grad = 0.0
         out.label = ""
         out._op = _DOT
