@@ -13,7 +13,7 @@ traversal (`graph`), the chain rule (`backprop`), the recording modes
 imported on its own so that Hypothesis stays optional).
 """
 
-from .backprop import grad
+from .backprop import grad, local_grads
 from .checks import GradcheckError, gradcheck, numerical_grad
 from .graph import topological_order
 from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Value",
     "grad",
+    "local_grads",
     "no_grad",
     "is_grad_enabled",
     "detect_anomaly",

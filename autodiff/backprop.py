@@ -25,22 +25,32 @@ def _partials(node, create_graph: bool):
     return op.partials(F, *inputs, result) if op.arity else op.partials(F, inputs, result)
 
 
-def _cotangents(root, seed, create_graph: bool) -> dict:
+def local_grads(node) -> tuple:
+    """∂node/∂parent for each of ``node``'s parents, in order, as floats at the
+    current data (from the op table's rule); ``()`` for a leaf."""
+    if not node.parents:
+        return ()
+    return tuple(float(d) for d in _partials(node, False))
+
+
+def _cotangents(root, seed, create_graph: bool, stop_at=frozenset()) -> dict:
     """∂root/∂node for every node reachable from ``root``, keyed by node.
 
     Walks the nodes children-first; each node's cotangent is complete when it
-    is reached, and is pushed to its parents as cotangent × local derivative.
-    Used by `grad`; `backward` runs the same walk with the sums kept on the
-    nodes, which is faster.
+    is reached, and is pushed to its parents as cotangent × local derivative
+    (not past a node in ``stop_at``).  Used by `grad`; `backward` runs the
+    same walk with the sums kept on the nodes, which is faster.
     """
     cot = {root: seed}
     get = cot.get
     anomaly = state.anomaly
     for node in reversed(topological_order(root)):
         parents = node.parents
-        if not parents:
+        if not parents or node in stop_at:
             continue
-        g = cot[node]
+        g = get(node)
+        if g is None:  # reached only through a stop_at node
+            continue
         partials = _partials(node, create_graph)
         if anomaly:
             _check_backward(node, g, partials)
@@ -96,7 +106,7 @@ def backward(root) -> None:
                 parent._g += g * d
 
 
-def grad(output, inputs, create_graph: bool = False) -> list:
+def grad(output, inputs, create_graph: bool = False, stop_at=()) -> list:
     """The gradients of ``output`` with respect to each of ``inputs``.
 
     Args:
@@ -104,6 +114,9 @@ def grad(output, inputs, create_graph: bool = False) -> list:
         inputs: a Value or a sequence of Values.
         create_graph: if True, the gradients are Values recorded in a new
             graph (so they can be differentiated again); otherwise floats.
+        stop_at: Values treated as constants: no gradient flows through them
+            to their parents, so the result is the gradient along the paths
+            that avoid them (a stop node's own gradient is still given).
 
     Returns:
         A list with one gradient per input, 0 for an input that ``output``
@@ -122,10 +135,17 @@ def grad(output, inputs, create_graph: bool = False) -> list:
     for i, x in enumerate(inputs):
         if not isinstance(x, value_type):
             raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
+    if isinstance(stop_at, value_type):
+        stop_at = (stop_at,)
+    stops = set()
+    for i, node in enumerate(stop_at):
+        if not isinstance(node, value_type):
+            raise TypeError(f"grad: stop_at[{i}] must be a Value, got {type(node).__name__}")
+        stops.add(node)
     if create_graph:
-        cot = _cotangents(output, value_type(1.0), create_graph=True)
+        cot = _cotangents(output, value_type(1.0), True, stops)
         return [cot[x] if x in cot else value_type(0.0) for x in inputs]
-    cot = _cotangents(output, 1.0, create_graph=False)
+    cot = _cotangents(output, 1.0, False, stops)
     return [cot.get(x, 0.0) for x in inputs]
 
 

@@ -1,1 +1,42 @@
-"""nn: neurons, layers and MLPs on the autodiff engine."""
+"""nn: neurons, layers and MLPs on the autodiff engine, in the seeds' notation.
+
+    from autodiff import Value
+    from nn import MLP
+
+    model = MLP(2, [16, 16, 1])          # micrograd's network and weights
+    score = model([1.0, -0.5])           # a Value labelled z⁽³⁾₀
+    score.backward()
+    print(model.grad_table(layer=3))     # every w⁽³⁾₀ₖ, b⁽³⁾₀ with value and grad
+
+The pieces: `Module` (parameters, state, checkpoints, gradient table),
+`Neuron`/`Layer`/`MLP` (in `layers`), weight initialisation (`init`), the
+losses (`losses`), optimisers (`optim`), toy data sets (`data`), the training
+loop `fit` and its `History` (in `train`), the chain-rule breakdown of one
+weight's gradient (`explain`), the four rules in matrix form with NumPy
+(`matrix`, which imports NumPy only when used) and the labels (`notation`).
+"""
+
+from . import data, init, losses, matrix, notation, optim
+from .explain import Explanation, explain
+from .layers import MLP, Layer, Neuron
+from .module import Module
+from .table import GradTable
+from .train import History, fit
+
+__all__ = [
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "fit",
+    "History",
+    "GradTable",
+    "explain",
+    "Explanation",
+    "losses",
+    "optim",
+    "data",
+    "init",
+    "matrix",
+    "notation",
+]

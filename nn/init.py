@@ -1,0 +1,127 @@
+"""Initialisation schemes: how a neuron's first weights are drawn.
+
+A scheme draws one weight at a time from a `random.Random`-like source, so a
+network's weights are a function of that source's state alone, in neuron
+order (w₀, w₁, … of neuron 0, then neuron 1, …).  Biases always start at 0.
+
+Schemes (``fan_in`` = the neuron's number of inputs, ``fan_out`` = the number
+of neurons in its layer):
+
+- ``"uniform"`` (the default): U(−1, 1), exactly micrograd's
+  ``random.uniform(-1, 1)``.  With the global ``random`` module as the source,
+  ``random.seed(s); MLP(2, [16, 16, 1])`` has micrograd's weights.
+- ``"he"``: He/Kaiming **normal**, N(0, 2/fan_in) (for ReLU layers).
+- ``"he_uniform"``: U(−√(6/fan_in), √(6/fan_in)), the same variance.
+- ``"xavier"``: Glorot/Xavier **uniform**,
+  U(−√(6/(fan_in+fan_out)), √(6/(fan_in+fan_out))) (for tanh/sigmoid layers).
+- ``"xavier_normal"``: N(0, 2/(fan_in+fan_out)).
+
+A callable ``init(rng, fan_in, fan_out) -> float`` is accepted wherever a
+scheme name is.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from typing import Callable
+
+__all__ = ["SCHEMES", "sampler", "resolve_rng", "draw"]
+
+
+def _uniform(rng, fan_in: int, fan_out: int) -> float:
+    return rng.uniform(-1, 1)
+
+
+def _he(rng, fan_in: int, fan_out: int) -> float:
+    return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
+
+
+def _he_uniform(rng, fan_in: int, fan_out: int) -> float:
+    bound = math.sqrt(6.0 / fan_in)
+    return rng.uniform(-bound, bound)
+
+
+def _xavier(rng, fan_in: int, fan_out: int) -> float:
+    bound = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-bound, bound)
+
+
+def _xavier_normal(rng, fan_in: int, fan_out: int) -> float:
+    return rng.gauss(0.0, math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+#: Scheme name -> function(rng, fan_in, fan_out) -> one weight.
+SCHEMES: dict[str, Callable] = {
+    "uniform": _uniform,
+    "he": _he,
+    "he_uniform": _he_uniform,
+    "xavier": _xavier,
+    "xavier_normal": _xavier_normal,
+}
+
+
+def sampler(init) -> Callable:
+    """The weight-drawing function for ``init``.
+
+    Args:
+        init: a scheme name from `SCHEMES`, or a callable
+            ``init(rng, fan_in, fan_out) -> float``.
+
+    Returns:
+        A function ``(rng, fan_in, fan_out) -> float``.
+
+    Raises:
+        ValueError: for an unknown name (the message lists the valid ones).
+        TypeError: for anything that is neither a name nor a callable.
+    """
+    if isinstance(init, str):
+        try:
+            return SCHEMES[init]
+        except KeyError:
+            raise ValueError(
+                f"init must be one of {sorted(SCHEMES)} or a callable, got {init!r}"
+            ) from None
+    if callable(init):
+        return init
+    raise TypeError(
+        f"init must be a scheme name ({', '.join(sorted(SCHEMES))}) or a callable "
+        f"(rng, fan_in, fan_out) -> float, got {type(init).__name__}"
+    )
+
+
+def resolve_rng(rng=None, seed=None):
+    """The random source for an initialisation.
+
+    Args:
+        rng: a `random.Random` (or anything with ``uniform`` and ``gauss``);
+            None for the global ``random`` module (micrograd's behaviour).
+        seed: an int (or str/bytes) seeding a fresh ``random.Random(seed)``;
+            None to use ``rng``.  Giving both is an error.
+
+    Returns:
+        The source to draw from.
+    """
+    if seed is not None and rng is not None:
+        raise ValueError("give either seed= or rng=, not both")
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, str, bytes)):
+            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+        return random.Random(seed)
+    if rng is None:
+        return random
+    if not (hasattr(rng, "uniform") and hasattr(rng, "gauss")):
+        raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
+    return rng
+
+
+def draw(init, rng, fan_in: int, fan_out: int) -> float:
+    """One weight from ``init`` (a resolved sampler), checked to be a finite real."""
+    w = init(rng, fan_in, fan_out)
+    if isinstance(w, bool) or not isinstance(w, numbers.Real):
+        raise TypeError(f"init must return a real number, got {type(w).__name__}")
+    w = float(w)
+    if not math.isfinite(w):
+        raise ValueError(f"init returned a non-finite weight {w!r}")
+    return w

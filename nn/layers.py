@@ -1,0 +1,533 @@
+"""Neurons, layers and multi-layer perceptrons, in micrograd's shape and the
+seeds' notation.
+
+Structure (micrograd's): ``MLP.layers`` is a list of `Layer`,
+``Layer.neurons`` a list of `Neuron`, ``Neuron.w`` a list of `Value` and
+``Neuron.b`` a `Value`.  Layers are numbered l = 1..L (the input is layer 0),
+nodes 0-based, so w⁽ˡ⁾ⱼₖ is ``mlp.layers[l-1].neurons[j].w[k]``: the weight
+from node k of layer l−1 to node j of layer l.  Every parameter carries that
+label.
+
+A forward call ``mlp(x)`` builds, per call:
+
+- the inputs: each plain number becomes a leaf labelled a⁽⁰⁾ₖ (a `Value`
+  passed in is used as it is);
+- for node j of layer l: z⁽ˡ⁾ⱼ = Σₖ w⁽ˡ⁾ⱼₖ a⁽ˡ⁻¹⁾ₖ + b⁽ˡ⁾ⱼ — with
+  ``weighted_sum="dot"`` (the default, fast) a single `autodiff.dot` node
+  over the weights, the inputs and the bias; with ``"products"`` one node per
+  wₖ·aₖ summed with the bias by one `autodiff.sum` node (micrograd's granularity, for drawing the fine-grained graph);
+- a⁽ˡ⁾ⱼ = g(z⁽ˡ⁾ⱼ), with g one of "relu", "tanh", "sigmoid", "linear".  For
+  "linear" no activation node is made: the z⁽ˡ⁾ⱼ node serves as a⁽ˡ⁾ⱼ.
+
+A call returns a `Value` when the last layer has one neuron, else a list.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+
+from autodiff import Value
+from autodiff import dot as _dot
+from autodiff import sum as _sum
+
+from . import init as _init
+from .module import Module
+from .notation import label
+
+__all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]
+
+#: Activation name -> the `Value` method applying it (None: the identity).
+ACTIVATIONS = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": None,
+}
+
+WEIGHTED_SUMS = ("dot", "products")
+
+_mul = operator.mul
+
+
+# --------------------------------------------------------------------------
+# Argument checks (construction time only: the forward path trusts them)
+
+
+def _count(value, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be an int, got bool")
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}") from None
+    if n < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {n}")
+    return n
+
+
+def _activation(name, what: str = "activation") -> str:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"{what} must be one of {list(ACTIVATIONS)}, got {name!r}")
+    return name
+
+
+def _weighted_sum(name) -> str:
+    if not isinstance(name, str) or name not in WEIGHTED_SUMS:
+        raise ValueError(f"weighted_sum must be one of {list(WEIGHTED_SUMS)}, got {name!r}")
+    return name
+
+
+def _input_labels(layer: int, n: int) -> list[str]:
+    return [label("a", layer - 1, k) for k in range(n)]
+
+
+def _leaves(x, labels: list[str]) -> list:
+    """The input nodes of a forward call: Values kept, numbers made into
+    leaves labelled a⁽ˡ⁻¹⁾ₖ.  The one place a call's input is checked."""
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
+        raise TypeError(
+            f"input must be a sequence of {len(labels)} numbers or Values, "
+            f"got {type(x).__name__}"
+        )
+    if len(x) != len(labels):
+        raise ValueError(f"input has {len(x)} values, but the model takes {len(labels)} (nin)")
+    out = []
+    append = out.append
+    for k, (xk, text) in enumerate(zip(x, labels)):
+        if isinstance(xk, Value):
+            append(xk)
+            continue
+        try:
+            append(Value(xk, text))
+        except TypeError:
+            raise TypeError(
+                f"input[{k}] must be a real number or a Value, got {type(xk).__name__}"
+            ) from None
+    return out
+
+
+# --------------------------------------------------------------------------
+
+
+class Neuron(Module):
+    """One node j of layer l: z = Σₖ wₖ·xₖ + b, a = g(z).
+
+    Args:
+        nin: the number of inputs (≥ 1).
+        activation: "relu" (default), "tanh", "sigmoid" or "linear".
+        layer: the layer number l (≥ 1) used in the labels (default 1).
+        index: the node number j (≥ 0) used in the labels (default 0).
+        init: an initialisation scheme name or callable (see `nn.init`);
+            default "uniform", micrograd's U(−1, 1).
+        rng: a `random.Random` to draw from; default the global ``random``.
+        seed: or an int seeding a fresh ``random.Random`` (not with ``rng``).
+        weighted_sum: "dot" (default) or "products" (see the module docstring).
+        fan_out: the size of the neuron's layer, for the "xavier" schemes.
+
+    Attributes:
+        w (list[Value]): the weights, labelled w⁽ˡ⁾ⱼₖ.
+        b (Value): the bias, labelled b⁽ˡ⁾ⱼ, starting at 0.
+        activation (str): the activation's name (assignable, checked).
+        weighted_sum (str): "dot" or "products" (assignable, checked).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        layer: int = 1,
+        index: int = 0,
+        init="uniform",
+        rng=None,
+        seed=None,
+        weighted_sum: str = "dot",
+        fan_out: int = 1,
+    ) -> None:
+        nin = _count(nin, "nin")
+        self._layer = _count(layer, "layer")
+        self._index = _count(index, "index", 0)
+        fan_out = _count(fan_out, "fan_out")
+        self.activation = activation
+        self.weighted_sum = weighted_sum
+        draw = _init.sampler(init)
+        rng = _init.resolve_rng(rng, seed)
+        l, j = self._layer, self._index  # noqa: E741 - the seeds' names
+        self.w = [
+            Value(_init.draw(draw, rng, nin, fan_out), label("w", l, j, k)) for k in range(nin)
+        ]
+        self.b = Value(0.0, label("b", l, j))
+        self._z_label = label("z", l, j)
+        self._a_label = label("a", l, j)
+        self._in_labels = _input_labels(l, nin)
+
+    # -- configuration ------------------------------------------------------
+
+    @property
+    def activation(self) -> str:
+        """The activation's name: "relu", "tanh", "sigmoid" or "linear"."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, name: str) -> None:
+        self._activation = _activation(name)
+        self._g = ACTIVATIONS[name]
+
+    @property
+    def weighted_sum(self) -> str:
+        """How z is built: "dot" (one node) or "products" (one node per wₖ·xₖ)."""
+        return "dot" if self._use_dot else "products"
+
+    @weighted_sum.setter
+    def weighted_sum(self, name: str) -> None:
+        self._use_dot = _weighted_sum(name) == "dot"
+
+    @property
+    def layer(self) -> int:
+        """The layer number l of the labels (fixed at construction)."""
+        return self._layer
+
+    @property
+    def index(self) -> int:
+        """The node number j of the labels (fixed at construction)."""
+        return self._index
+
+    @property
+    def nin(self) -> int:
+        """The number of inputs."""
+        return len(self.w)
+
+    # -- forward ------------------------------------------------------------
+
+    def __call__(self, x):
+        """a⁽ˡ⁾ⱼ for the input ``x`` (a sequence of nin numbers or Values).
+
+        Raises:
+            ValueError: if ``x`` does not have nin values (both lengths given).
+            TypeError: if ``x`` or one of its items is of the wrong type.
+        """
+        return self._forward(_leaves(x, self._labels_for_inputs()))
+
+    def _labels_for_inputs(self) -> list[str]:
+        if len(self._in_labels) != len(self.w):  # w was resized by hand
+            self._in_labels = _input_labels(self._layer, len(self.w))
+        return self._in_labels
+
+    def _forward(self, inputs: list):
+        """The hot path: ``inputs`` are already Values of the right length."""
+        if self._use_dot:
+            z = _dot(self.w, inputs, self.b)
+        else:
+            terms = list(map(_mul, self.w, inputs))
+            terms.append(self.b)
+            z = _sum(terms)
+        z.label = self._z_label
+        g = self._g
+        if g is None:
+            return z
+        a = g(z)
+        a.label = self._a_label
+        return a
+
+    # -- Module -------------------------------------------------------------
+
+    def parameters(self) -> list:
+        """The weights w₀…wₙ₋₁, then the bias (micrograd's order)."""
+        return [*self.w, self.b]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``("w.0", w₀)``, …, ``("b", b)``."""
+        named = [(f"w.{k}", w) for k, w in enumerate(self.w)]
+        named.append(("b", self.b))
+        return named
+
+    def architecture(self) -> dict:
+        """``{"type": "Neuron", "nin": …, "activation": …}``."""
+        return {"type": "Neuron", "nin": len(self.w), "activation": self._activation}
+
+    def options(self) -> dict:
+        """``{"weighted_sum": …, "layer": l, "index": j}``."""
+        return {"weighted_sum": self.weighted_sum, "layer": self._layer, "index": self._index}
+
+    def __repr__(self) -> str:
+        return (
+            f"Neuron(nin={len(self.w)}, activation={self._activation!r}, "
+            f"layer={self._layer}, index={self._index})"
+        )
+
+
+class Layer(Module):
+    """Layer l: ``nout`` neurons, each fed all ``nin`` inputs.
+
+    Args:
+        nin: inputs per neuron (≥ 1).
+        nout: number of neurons (≥ 1).
+        activation: "relu" (default), "tanh", "sigmoid" or "linear".
+        layer: the layer number l (≥ 1) used in the labels (default 1).
+        init, rng, seed, weighted_sum: as for `Neuron`; the weights are
+            drawn neuron by neuron from one source.
+
+    Attributes:
+        neurons (list[Neuron]): neuron j is node j of the layer.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        layer: int = 1,
+        init="uniform",
+        rng=None,
+        seed=None,
+        weighted_sum: str = "dot",
+    ) -> None:
+        nin = _count(nin, "nin")
+        nout = _count(nout, "nout")
+        layer = _count(layer, "layer")
+        _activation(activation)
+        _weighted_sum(weighted_sum)
+        _init.sampler(init)
+        rng = _init.resolve_rng(rng, seed)
+        self._layer = layer
+        self.neurons = [
+            Neuron(
+                nin,
+                activation,
+                layer=layer,
+                index=j,
+                init=init,
+                rng=rng,
+                weighted_sum=weighted_sum,
+                fan_out=nout,
+            )
+            for j in range(nout)
+        ]
+        self._in_labels = _input_labels(layer, nin)
+
+    @property
+    def layer(self) -> int:
+        """The layer number l of the labels (fixed at construction)."""
+        return self._layer
+
+    @property
+    def nin(self) -> int:
+        """The number of inputs of each neuron."""
+        return len(self.neurons[0].w)
+
+    @property
+    def nout(self) -> int:
+        """The number of neurons."""
+        return len(self.neurons)
+
+    @property
+    def activation(self):
+        """The neurons' activation name (a list of names if they differ);
+        assigning a name sets it on every neuron."""
+        names = [n.activation for n in self.neurons]
+        return names[0] if len(set(names)) == 1 else names
+
+    @activation.setter
+    def activation(self, name: str) -> None:
+        _activation(name)
+        for n in self.neurons:
+            n.activation = name
+
+    @property
+    def weighted_sum(self):
+        """The neurons' weighted-sum mode; assigning sets it on every neuron."""
+        modes = [n.weighted_sum for n in self.neurons]
+        return modes[0] if len(set(modes)) == 1 else modes
+
+    @weighted_sum.setter
+    def weighted_sum(self, name: str) -> None:
+        _weighted_sum(name)
+        for n in self.neurons:
+            n.weighted_sum = name
+
+    def __call__(self, x):
+        """The layer's activations for the input ``x`` (nin numbers or Values):
+        a `Value` if the layer has one neuron, else a list of them."""
+        if len(self._in_labels) != self.nin:
+            self._in_labels = _input_labels(self._layer, self.nin)
+        out = self._forward(_leaves(x, self._in_labels))
+        return out[0] if len(out) == 1 else out
+
+    def _forward(self, inputs: list) -> list:
+        return [n._forward(inputs) for n in self.neurons]
+
+    def parameters(self) -> list:
+        """Every neuron's parameters, neuron by neuron."""
+        return [p for n in self.neurons for p in (*n.w, n.b)]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``("neurons.j.w.k", w)`` and ``("neurons.j.b", b)`` pairs."""
+        return [
+            (f"neurons.{j}.{name}", p)
+            for j, n in enumerate(self.neurons)
+            for name, p in n.named_parameters()
+        ]
+
+    def architecture(self) -> dict:
+        """``{"type": "Layer", "nin": …, "nout": …, "activation": …}``."""
+        return {
+            "type": "Layer",
+            "nin": self.nin,
+            "nout": self.nout,
+            "activation": self.activation,
+        }
+
+    def options(self) -> dict:
+        """``{"weighted_sum": …, "layer": l}``."""
+        return {"weighted_sum": self.weighted_sum, "layer": self._layer}
+
+    def __repr__(self) -> str:
+        return (
+            f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}, "
+            f"layer={self._layer})"
+        )
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers l = 1..L of sizes ``nouts``.
+
+    Args:
+        nin: the number of inputs n₀ (≥ 1).
+        nouts: the layer sizes [n₁, …, n_L] (a non-empty list of ints ≥ 1).
+        activation: the hidden layers' activation, "relu" by default (or a
+            list with one name per hidden layer).
+        output_activation: the last layer's, "linear" by default (as
+            micrograd: ReLU hidden layers, a linear output).
+        init, rng, seed, weighted_sum: as for `Neuron`; the weights are drawn
+            in neuron order from one source, so after ``random.seed(s)``,
+            ``MLP(2, [16, 16, 1])`` has micrograd's exact initial weights.
+
+    Attributes:
+        layers (list[Layer]): ``layers[l-1]`` is layer l.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation="relu",
+        output_activation: str = "linear",
+        *,
+        init="uniform",
+        rng=None,
+        seed=None,
+        weighted_sum: str = "dot",
+    ) -> None:
+        nin = _count(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(
+                f"nouts must be a list of layer sizes, got {type(nouts).__name__}"
+            )
+        if len(nouts) == 0:
+            raise ValueError("nouts must list at least one layer size, got []")
+        sizes = [_count(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        hidden = len(sizes) - 1
+        if isinstance(activation, str):
+            activations = [_activation(activation)] * hidden
+        elif isinstance(activation, Sequence) and len(activation) == hidden:
+            activations = [_activation(a, f"activation[{i}]") for i, a in enumerate(activation)]
+        else:
+            raise ValueError(
+                f"activation must be one of {list(ACTIVATIONS)} or a list of "
+                f"{hidden} such names (one per hidden layer), got {activation!r}"
+            )
+        activations.append(_activation(output_activation, "output_activation"))
+        _weighted_sum(weighted_sum)
+        _init.sampler(init)
+        rng = _init.resolve_rng(rng, seed)
+        fan_in = [nin, *sizes]
+        self.layers = [
+            Layer(
+                fan_in[i],
+                sizes[i],
+                activations[i],
+                layer=i + 1,
+                init=init,
+                rng=rng,
+                weighted_sum=weighted_sum,
+            )
+            for i in range(len(sizes))
+        ]
+        self._in_labels = _input_labels(1, nin)
+
+    @property
+    def nin(self) -> int:
+        """The number of inputs n₀."""
+        return self.layers[0].nin
+
+    @property
+    def nouts(self) -> list[int]:
+        """The layer sizes [n₁, …, n_L]."""
+        return [layer.nout for layer in self.layers]
+
+    @property
+    def activations(self) -> list:
+        """Each layer's activation name, l = 1..L."""
+        return [layer.activation for layer in self.layers]
+
+    @property
+    def weighted_sum(self):
+        """The neurons' weighted-sum mode; assigning sets it everywhere."""
+        modes = {n.weighted_sum for layer in self.layers for n in layer.neurons}
+        return modes.pop() if len(modes) == 1 else sorted(modes)
+
+    @weighted_sum.setter
+    def weighted_sum(self, name: str) -> None:
+        _weighted_sum(name)
+        for layer in self.layers:
+            layer.weighted_sum = name
+
+    def __call__(self, x):
+        """The output for the input ``x`` (a sequence of nin numbers or
+        Values): a `Value` if the last layer has one neuron, else a list.
+
+        Raises:
+            ValueError: if ``x`` does not have nin values (both lengths given).
+            TypeError: if ``x`` or one of its items is of the wrong type.
+        """
+        labels = self._in_labels
+        if len(labels) != self.nin:
+            labels = self._in_labels = _input_labels(1, self.nin)
+        values = _leaves(x, labels)
+        for layer in self.layers:
+            values = [n._forward(values) for n in layer.neurons]
+        return values[0] if len(values) == 1 else values
+
+    def parameters(self) -> list:
+        """Every parameter, layer by layer, neuron by neuron, w then b."""
+        return [p for layer in self.layers for n in layer.neurons for p in (*n.w, n.b)]
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """``("layers.i.neurons.j.w.k", w)`` and ``("layers.i.neurons.j.b", b)``
+        pairs (i = l − 1)."""
+        return [
+            (f"layers.{i}.{name}", p)
+            for i, layer in enumerate(self.layers)
+            for name, p in layer.named_parameters()
+        ]
+
+    def architecture(self) -> dict:
+        """``{"type": "MLP", "nin": …, "nouts": […], "activations": […]}``."""
+        return {
+            "type": "MLP",
+            "nin": self.nin,
+            "nouts": self.nouts,
+            "activations": self.activations,
+        }
+
+    def options(self) -> dict:
+        """``{"weighted_sum": …}``."""
+        return {"weighted_sum": self.weighted_sum}
+
+    def __repr__(self) -> str:
+        return (
+            f"MLP(nin={self.nin}, nouts={self.nouts}, activations={self.activations!r}, "
+            f"parameters={len(self.parameters())})"
+        )

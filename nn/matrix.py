@@ -1,0 +1,407 @@
+"""Backpropagation in matrix form, with NumPy: the four rules of the seeds.
+
+The scalar engine finds every gradient one node at a time; this module does
+the same computation a layer at a time, as seeds 000 and 002 write it, so the
+two can be compared number for number.  Columns are samples (seed 000):
+A⁽⁰⁾ = Xᵀ is n₀ × m, and for l = 1..L
+
+    Z⁽ˡ⁾ = W⁽ˡ⁾ A⁽ˡ⁻¹⁾ + b⁽ˡ⁾          A⁽ˡ⁾ = g⁽ˡ⁾(Z⁽ˡ⁾)
+
+with W⁽ˡ⁾[j, k] = w⁽ˡ⁾ⱼₖ.  Backward, for the cost C = (1/m) Σᵢ Cᵢ (Cᵢ the
+named per-sample loss of `nn.losses`), δ⁽ˡ⁾ holding ∂Cᵢ/∂z⁽ˡ⁾ column by column:
+
+    δ⁽ᴸ⁾ = ∇ₐC ⊙ g′(Z⁽ᴸ⁾)                   (rule 1)
+    δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ g′(Z⁽ˡ⁾)        (rule 2)
+    ∂C/∂b⁽ˡ⁾ = Σᵢ δ⁽ˡ⁾ᵢ / m                  (rule 3)
+    ∂C/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (A⁽ˡ⁻¹⁾)ᵀ / m            (rule 4)
+
+For the usual output/loss pairs rule 1 is seed 000's δ⁽ᴸ⁾ = Ŷ − Y: a sigmoid
+output with binary cross-entropy (Ŷ = A⁽ᴸ⁾; the only output it is supported
+with), and a linear output with cross-entropy (Ŷ = softmax(Z⁽ᴸ⁾), Y one-hot)
+or with binary cross-entropy on logits (Ŷ = σ(Z⁽ᴸ⁾)).
+
+NumPy is imported inside the functions, so ``import nn`` does not need it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import layers as _layers
+
+__all__ = ["backprop", "forward", "cost", "Cache", "ACTIVATIONS", "SUPPORTED"]
+
+#: The activations this module knows: those of `nn.layers`.
+ACTIVATIONS = tuple(_layers.ACTIVATIONS)
+
+#: Loss name -> the output activations it is supported with.
+SUPPORTED = {
+    "squared_error": ACTIVATIONS,
+    "mse": ACTIVATIONS,
+    "hinge": ACTIVATIONS,
+    "binary_cross_entropy": ("sigmoid",),
+    "binary_cross_entropy_with_logits": ACTIVATIONS,
+    "cross_entropy": ACTIVATIONS,
+}
+
+
+@dataclass
+class Cache:
+    """The quantities of one forward (and backward) pass, keyed by layer l.
+
+    Attributes:
+        A (dict[int, ndarray]): A⁽ˡ⁾ for l = 0..L, each n_l × m; A[0] = Xᵀ.
+        Z (dict[int, ndarray]): Z⁽ˡ⁾ for l = 1..L, each n_l × m.
+        delta (dict[int, ndarray]): δ⁽ˡ⁾ = ∂Cᵢ/∂Z⁽ˡ⁾ for l = 1..L, column i
+            for sample i (empty after `forward` alone).
+        W (dict[int, ndarray]): W⁽ˡ⁾ (n_l × n_(l−1)) as read from the model.
+        b (dict[int, ndarray]): b⁽ˡ⁾ (shape (n_l,)).
+        activations (dict[int, list[str]]): g⁽ˡ⁾, one name per node j.
+    """
+
+    A: dict = field(default_factory=dict)
+    Z: dict = field(default_factory=dict)
+    delta: dict = field(default_factory=dict)
+    W: dict = field(default_factory=dict)
+    b: dict = field(default_factory=dict)
+    activations: dict = field(default_factory=dict)
+
+    @property
+    def L(self) -> int:  # noqa: N802 - the seeds' name for the number of layers
+        """The number of layers L."""
+        return len(self.Z)
+
+
+# --------------------------------------------------------------------------
+# Activations and their derivatives, element-wise, on arrays
+
+
+def _g(name: str, z):
+    import numpy as np
+
+    if name == "relu":
+        return np.where(z > 0.0, z, 0.0)
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "sigmoid":
+        e = np.exp(-np.abs(z))  # never overflows
+        return np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return z.copy()  # linear
+
+
+def _g_prime(name: str, z, a):
+    """g′(z), from z and a = g(z), as the engine's op table computes it."""
+    import numpy as np
+
+    if name == "relu":
+        return np.where(z > 0.0, 1.0, 0.0)  # 0 at the kink, as seed 000
+    if name == "tanh":
+        return 1.0 - a * a  # 1 − tanh²(z)
+    if name == "sigmoid":
+        return a * (1.0 - a)  # σ(z)(1 − σ(z))
+    return np.ones_like(z)  # linear
+
+
+def _apply_rows(fn, names: list[str], *arrays):
+    """``fn(name, *rows)`` for each group of rows sharing an activation name."""
+    import numpy as np
+
+    if len(set(names)) == 1:
+        return fn(names[0], *arrays)
+    out = np.empty_like(arrays[0])
+    for name in set(names):
+        rows = [j for j, n in enumerate(names) if n == name]
+        out[rows] = fn(name, *[x[rows] for x in arrays])
+    return out
+
+
+# --------------------------------------------------------------------------
+# Reading the model and the data
+
+
+def _read_model(model) -> tuple[list, list, list]:
+    """W⁽ˡ⁾, b⁽ˡ⁾ and the activation names of an MLP-shaped model, checked."""
+    import numpy as np
+
+    layers = getattr(model, "layers", None)
+    if layers is None or isinstance(layers, (str, bytes)) or not hasattr(layers, "__len__"):
+        raise TypeError(
+            "model must be an nn.MLP (with .layers, each with .neurons), "
+            f"got {type(model).__name__}"
+        )
+    if len(layers) == 0:
+        raise ValueError("model has no layers")
+    Ws, bs, names = [], [], []
+    width = None
+    for l, layer in enumerate(layers, start=1):  # noqa: E741 - the seeds' layer index
+        neurons = getattr(layer, "neurons", None)
+        if not neurons:
+            raise TypeError(f"model.layers[{l - 1}] has no neurons (expected an nn.Layer)")
+        rows = []
+        acts = []
+        for j, n in enumerate(neurons):
+            act = getattr(n, "activation", None)
+            if act not in ACTIVATIONS:
+                raise ValueError(
+                    f"layer {l}, neuron {j}: activation must be one of {list(ACTIVATIONS)}, "
+                    f"got {act!r}"
+                )
+            rows.append([w.data for w in n.w])
+            acts.append(act)
+        if len({len(r) for r in rows}) != 1:
+            raise ValueError(f"layer {l}: neurons have different numbers of weights")
+        if width is not None and len(rows[0]) != width:
+            raise ValueError(
+                f"layer {l} takes {len(rows[0])} inputs but layer {l - 1} has {width} nodes"
+            )
+        width = len(rows)
+        Ws.append(np.array(rows, dtype=float))
+        bs.append(np.array([n.b.data for n in neurons], dtype=float))
+        names.append(acts)
+    return Ws, bs, names
+
+
+def _array(data, what: str):
+    import numpy as np
+
+    try:
+        arr = np.asarray(data, dtype=float)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{what} must be an array of real numbers ({e})") from None
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{what} must be finite; it holds nan or inf")
+    return arr
+
+
+def _inputs(X, n0: int):
+    X = _array(X, "X")
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be 2-D, m samples × {n0} inputs, got shape {X.shape} "
+            "(one sample: X = [x])"
+        )
+    if X.shape[1] != n0:
+        raise ValueError(f"X has {X.shape[1]} columns but the model takes {n0} inputs (m × n₀)")
+    if X.shape[0] == 0:
+        raise ValueError("X has no samples (m = 0)")
+    return X
+
+
+def _targets(Y, loss: str, m: int, nL: int):
+    """Y as an n_L × m matrix (columns = samples); for cross-entropy, one-hot."""
+    import numpy as np
+
+    Y = _array(Y, "Y")
+    if loss == "cross_entropy":
+        if Y.ndim == 1 or (Y.ndim == 2 and Y.shape[1] == 1 and nL > 1):
+            idx = Y.reshape(-1)
+            if idx.shape[0] != m:
+                raise ValueError(f"Y has {idx.shape[0]} class indices but X has {m} samples")
+            bad = (idx != np.round(idx)) | (idx < 0) | (idx >= nL)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise ValueError(
+                    f"Y[{i}] = {float(idx[i])!r} is not a class index: cross_entropy needs ints "
+                    f"0 to {nL - 1} (or one-hot rows of length {nL})"
+                )
+            onehot = np.zeros((nL, m))
+            onehot[idx.astype(int), np.arange(m)] = 1.0
+            return onehot
+        if Y.shape != (m, nL):
+            raise ValueError(
+                f"Y must hold {m} class indices or be {m} × {nL} one-hot rows, got shape {Y.shape}"
+            )
+        if not (np.all((Y == 0.0) | (Y == 1.0)) and np.all(Y.sum(axis=1) == 1.0)):
+            raise ValueError("Y's rows must be one-hot (a single 1, the rest 0) for cross_entropy")
+        return Y.T.copy()
+    if Y.ndim == 1 and nL == 1:
+        Y = Y.reshape(-1, 1)
+    if Y.ndim != 2 or Y.shape != (m, nL):
+        raise ValueError(
+            f"Y must be m × n_L = {m} × {nL} (a 1-D Y of length m is fine for one output), "
+            f"got shape {Y.shape}"
+        )
+    if loss == "hinge" and not np.all((Y == 1.0) | (Y == -1.0)):
+        raise ValueError("Y must hold only 1 and -1 for the hinge loss")
+    if loss.startswith("binary_cross_entropy") and not np.all((Y >= 0.0) & (Y <= 1.0)):
+        raise ValueError(f"Y must lie in [0, 1] for {loss}")
+    return Y.T.copy()
+
+
+def _check_loss(loss, output_names: list[str], nL: int) -> str:
+    if not isinstance(loss, str):
+        raise TypeError(
+            f"loss must be a loss name, one of {sorted(SUPPORTED)}, got {type(loss).__name__}"
+        )
+    if loss not in SUPPORTED:
+        raise ValueError(f"loss must be one of {sorted(SUPPORTED)}, got {loss!r}")
+    allowed = SUPPORTED[loss]
+    wrong = sorted({g for g in output_names if g not in allowed})
+    if wrong:
+        pairs = "; ".join(f"{name}: {', '.join(acts)}" for name, acts in SUPPORTED.items())
+        raise ValueError(
+            f"loss {loss!r} is not supported with a {wrong[0]!r} output layer. "
+            f"Supported output activations per loss — {pairs}"
+        )
+    if loss in ("hinge", "binary_cross_entropy", "binary_cross_entropy_with_logits") and nL != 1:
+        raise ValueError(
+            f"loss {loss!r} takes one score per sample, but the output layer has {nL} nodes"
+        )
+    return loss
+
+
+# --------------------------------------------------------------------------
+# The passes
+
+
+def forward(model, X) -> Cache:
+    """The forward pass in matrix form: Z⁽ˡ⁾ and A⁽ˡ⁾ for every layer.
+
+    Args:
+        model: an `nn.MLP` (anything with ``.layers[i].neurons[j]`` having
+            ``.w``, ``.b`` and ``.activation``); its parameters are read, not
+            changed.
+        X: the inputs, m samples × n₀ (a 2-D array or nested lists).
+
+    Returns:
+        A `Cache` with A[0..L], Z[1..L], W and b filled (delta empty).  The
+        model's outputs are ``cache.A[L].T`` (m × n_L).
+
+    Raises:
+        TypeError: if model is not MLP-shaped.
+        ValueError: for a bad X (shape, non-finite) or an unknown activation.
+    """
+    import numpy as np
+
+    Ws, bs, names = _read_model(model)
+    X = _inputs(X, Ws[0].shape[1])
+    cache = Cache()
+    A = X.T.copy()
+    cache.A[0] = A
+    for l, (W, b, acts) in enumerate(zip(Ws, bs, names), start=1):  # noqa: E741
+        Z = W @ A + b[:, np.newaxis]
+        A = _apply_rows(_g, acts, Z)
+        cache.W[l], cache.b[l], cache.activations[l] = W, b, acts
+        cache.Z[l], cache.A[l] = Z, A
+    return cache
+
+
+def _output_delta(loss: str, cache: Cache, Y):
+    """δ⁽ᴸ⁾ (n_L × m): ∂Cᵢ/∂z⁽ᴸ⁾ for each sample's per-sample loss Cᵢ."""
+    import numpy as np
+
+    L = cache.L
+    Z, A, acts = cache.Z[L], cache.A[L], cache.activations[L]
+    nL = A.shape[0]
+    if loss == "binary_cross_entropy":
+        # sigmoid output only: ∇ₐC = (a − y)/(a(1 − a)) and g′ = a(1 − a)
+        # cancel, leaving seed 000's Ŷ − Y (and no division by zero)
+        return A - Y
+    # rule 1: ∇ₐC ⊙ g′(z).  With a linear output g′ = 1, and for the logit
+    # losses ∇ₐC is already seed 000's Ŷ − Y (Ŷ = σ(z) or softmax(z)).
+    if loss == "squared_error":
+        grad_a = 2.0 * (A - Y)  # ∂/∂aⱼ Σⱼ (aⱼ − yⱼ)²
+    elif loss == "mse":
+        grad_a = 2.0 * (A - Y) / nL
+    elif loss == "hinge":
+        # ∂/∂s relu(1 − y·s) = −y where 1 − y·s > 0, else 0 (relu′(0) = 0)
+        grad_a = np.where(1.0 - Y * A > 0.0, -Y, 0.0)
+    elif loss == "binary_cross_entropy_with_logits":
+        grad_a = _g("sigmoid", A) - Y  # ∂/∂x = σ(x) − y
+    else:  # cross_entropy with a non-linear output: the logits are A⁽ᴸ⁾
+        grad_a = _softmax(A) - Y
+    return grad_a * _apply_rows(_g_prime, acts, Z, A)
+
+
+def _softmax(A):
+    import numpy as np
+
+    e = np.exp(A - A.max(axis=0, keepdims=True))  # stable: exponents ≤ 0
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def backprop(model, X, Y, loss: str = "squared_error", return_cache: bool = False):
+    """The gradients of C = (1/m) Σᵢ Cᵢ for every W⁽ˡ⁾ and b⁽ˡ⁾, in matrix form.
+
+    Args:
+        model: an `nn.MLP` (read, not changed; its ``.grad`` are untouched).
+        X: inputs, m × n₀.
+        Y: targets, m × n_L (a 1-D Y of length m for a single output).  For
+            "cross_entropy", m class indices (ints 0..n_L−1) or m × n_L
+            one-hot rows; for "hinge", ±1; for the binary cross-entropies,
+            values in [0, 1].
+        loss: the per-sample loss Cᵢ, a name in `SUPPORTED`: "squared_error"
+            (default), "mse", "hinge", "binary_cross_entropy" (sigmoid output
+            only), "binary_cross_entropy_with_logits", "cross_entropy" (the
+            output layer's activations are the logits).  Each means exactly
+            the function of that name in `nn.losses`.
+        return_cache: also return the `Cache` of Z, A and δ per layer.
+
+    Returns:
+        A list with one ``(dW, db)`` pair per layer l = 1..L (index l − 1):
+        dW = ∂C/∂W⁽ˡ⁾ shaped n_l × n_(l−1) (dW[j, k] = ∂C/∂w⁽ˡ⁾ⱼₖ) and
+        db = ∂C/∂b⁽ˡ⁾ shaped (n_l,).  With ``return_cache=True``, the pair
+        ``(grads, cache)``.
+
+    Raises:
+        ValueError: for an unknown loss, a loss/output-activation pair that is
+            not supported (the message lists the supported ones), or X or Y of
+            the wrong shape or with bad values.
+        TypeError: if model is not MLP-shaped, or loss is not a name.
+    """
+    cache = forward(model, X)
+    L = cache.L
+    m = cache.A[0].shape[1]
+    nL = cache.A[L].shape[0]
+    loss = _check_loss(loss, cache.activations[L], nL)
+    Yt = _targets(Y, loss, m, nL)
+
+    delta = _output_delta(loss, cache, Yt)  # rule 1
+    grads = [None] * L
+    for l in range(L, 0, -1):  # noqa: E741
+        cache.delta[l] = delta
+        dW = delta @ cache.A[l - 1].T / m  # rule 4
+        db = delta.sum(axis=1) / m  # rule 3
+        grads[l - 1] = (dW, db)
+        if l > 1:  # rule 2
+            back = cache.W[l].T @ delta
+            g_prime = _apply_rows(
+                _g_prime, cache.activations[l - 1], cache.Z[l - 1], cache.A[l - 1]
+            )
+            delta = back * g_prime
+    return (grads, cache) if return_cache else grads
+
+
+def cost(model, X, Y, loss: str = "squared_error") -> float:
+    """C = (1/m) Σᵢ Cᵢ computed in matrix form (for checking a training step).
+
+    Arguments and errors as for `backprop`.
+    """
+    import numpy as np
+
+    cache = forward(model, X)
+    L = cache.L
+    A = cache.A[L]
+    m, nL = A.shape[1], A.shape[0]
+    loss = _check_loss(loss, cache.activations[L], nL)
+    Y = _targets(Y, loss, m, nL)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if loss == "squared_error":
+            per = ((A - Y) ** 2).sum(axis=0)
+        elif loss == "mse":
+            per = ((A - Y) ** 2).mean(axis=0)
+        elif loss == "hinge":
+            per = np.maximum(0.0, 1.0 - Y * A)[0]
+        elif loss == "binary_cross_entropy":
+            # a term with a zero coefficient is left out, as nn.losses does
+            pos = np.where(Y > 0.0, Y * np.log(A), 0.0)
+            neg = np.where(Y < 1.0, (1.0 - Y) * np.log1p(-A), 0.0)
+            per = -(pos + neg)[0]
+        elif loss == "binary_cross_entropy_with_logits":
+            per = (np.maximum(A, 0.0) - A * Y + np.log1p(np.exp(-np.abs(A))))[0]
+        else:
+            top = A.max(axis=0)
+            lse = top + np.log(np.exp(A - top).sum(axis=0))
+            per = lse - (A * Y).sum(axis=0)
+    return float(per.mean())
+

@@ -1,0 +1,405 @@
+"""`fit`: the training loop, and the `History` it returns.
+
+One step is the seeds' recipe: forward every sample of a batch, average the
+per-sample losses Cᵢ into C = (1/m) Σᵢ Cᵢ (plus l2·Σp² when asked), one
+``backward()``, one optimiser step.  ``fit`` repeats it over mini-batches
+and epochs and records the loss and accuracy per epoch.
+
+Ctrl-C (KeyboardInterrupt) stops training cleanly: ``fit`` returns the
+history of the completed epochs with ``history.interrupted = True``, and the
+model holds the parameters after the last completed step — an interrupted
+optimiser step is undone, so there is never half an update.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Mapping
+
+import autodiff
+from autodiff import Value
+
+from .losses import LOSSES
+
+__all__ = ["fit", "History"]
+
+
+class History:
+    """What `fit` recorded, one entry per completed epoch.
+
+    ``history["loss"]`` is the list of epoch losses (the batch losses of the
+    epoch averaged, weighted by batch size; for full-batch training, the loss
+    of the epoch's one step, computed before its update).
+    ``history["accuracy"]`` is the list of epoch accuracies (fraction of
+    samples right, from the same forward passes), present only when accuracy
+    is tracked (``"accuracy" in history``).
+
+    It reads like a mapping from those names to lists (``keys``, ``items``,
+    ``get``, ``in``), except that ``len(history)`` is the number of epochs.
+
+    Attributes:
+        interrupted (bool): True if training stopped on KeyboardInterrupt.
+        stopped_early (bool): True if a callback asked to stop.
+        steps (int): the number of optimiser steps taken.
+    """
+
+    def __init__(self, track_accuracy: bool = True) -> None:
+        self._lists: dict[str, list[float]] = {"loss": []}
+        if track_accuracy:
+            self._lists["accuracy"] = []
+        self.interrupted = False
+        self.stopped_early = False
+        self.steps = 0
+
+    def __getitem__(self, key: str) -> list[float]:
+        try:
+            return self._lists[key]
+        except KeyError:
+            if key == "accuracy":
+                raise KeyError(
+                    "accuracy was not tracked (a regression target, or accuracy=None)"
+                ) from None
+            raise KeyError(f"no {key!r} in the history; it has {list(self._lists)}") from None
+
+    def __contains__(self, key) -> bool:
+        return key in self._lists
+
+    def __iter__(self):
+        return iter(self._lists)
+
+    def __len__(self) -> int:
+        return len(self._lists["loss"])
+
+    def keys(self):
+        """The recorded names: "loss", and "accuracy" when tracked."""
+        return self._lists.keys()
+
+    def items(self):
+        """(name, list) pairs."""
+        return self._lists.items()
+
+    def values(self):
+        """The recorded lists."""
+        return self._lists.values()
+
+    def get(self, key: str, default=None):
+        """``history[key]``, or ``default`` if it was not recorded."""
+        return self._lists.get(key, default)
+
+    @property
+    def epochs(self) -> int:
+        """The number of completed epochs (= ``len(history)``)."""
+        return len(self)
+
+    def to_dict(self) -> dict:
+        """A plain dict: the lists plus "interrupted" and "steps"."""
+        out = {k: list(v) for k, v in self._lists.items()}
+        out["interrupted"] = self.interrupted
+        out["steps"] = self.steps
+        return out
+
+    def _append(self, loss: float, accuracy: float | None) -> None:
+        self._lists["loss"].append(loss)
+        if "accuracy" in self._lists:
+            self._lists["accuracy"].append(accuracy)
+
+    def __repr__(self) -> str:
+        last = ""
+        if len(self):
+            last = f", last loss {self['loss'][-1]:.6g}"
+            if "accuracy" in self:
+                last += f", accuracy {self['accuracy'][-1]:.4g}"
+        flag = ", interrupted" if self.interrupted else ""
+        return f"History({len(self)} epochs, {self.steps} steps{last}{flag})"
+
+
+Mapping.register(History)
+
+
+# --------------------------------------------------------------------------
+# Resolving the arguments
+
+
+def _resolve_loss(loss):
+    if callable(loss):
+        return loss, getattr(loss, "__name__", "")
+    if isinstance(loss, str):
+        if loss not in LOSSES:
+            raise ValueError(f"loss must be one of {list(LOSSES)} or a callable, got {loss!r}")
+        return LOSSES[loss], loss
+    raise TypeError(
+        f"loss must be a loss name ({', '.join(LOSSES)}) or a callable "
+        f"(output, target) -> Value, got {type(loss).__name__}"
+    )
+
+
+def _sign_accuracy(output, target) -> bool:
+    return (target > 0) == (output.data > 0)
+
+
+def _threshold(level: float):
+    def right(output, target) -> bool:
+        return (output.data > level) == (target == 1)
+
+    return right
+
+
+def _argmax_accuracy(outputs, target) -> bool:
+    best = max(range(len(outputs)), key=lambda j: outputs[j].data)
+    return best == target
+
+
+def _one_hot_accuracy(outputs, target) -> bool:
+    best = max(range(len(outputs)), key=lambda j: outputs[j].data)
+    return target[best] == 1
+
+
+def _is_int_like(t) -> bool:
+    return isinstance(t, numbers.Real) and not isinstance(t, bool) and float(t) == int(t)
+
+
+def _output_activation(model) -> str | None:
+    layers = getattr(model, "layers", None)
+    if layers:
+        model = layers[-1]
+    act = getattr(model, "activation", None)
+    return act if isinstance(act, str) else None
+
+
+def _auto_accuracy(model, probe, y, loss_name: str):
+    """The per-sample rule "auto" picks, or None (a regression)."""
+    if isinstance(probe, Value):
+        if not all(isinstance(t, numbers.Real) and not isinstance(t, bool) for t in y):
+            return None
+        values = {float(t) for t in y}
+        if values <= {0.0, 1.0} and (0.0 in values or _output_activation(model) == "sigmoid"):
+            if _output_activation(model) == "sigmoid":
+                return _threshold(0.5)
+            return _threshold(0.0 if loss_name == "binary_cross_entropy_with_logits" else 0.5)
+        if values <= {-1.0, 1.0}:
+            return _sign_accuracy
+        return None
+    n_out = len(probe)
+    if all(_is_int_like(t) and 0 <= t < n_out for t in y):
+        return _argmax_accuracy
+    one_hot = all(
+        isinstance(t, (list, tuple))
+        and len(t) == n_out
+        and sorted(float(v) for v in t) == [0.0] * (n_out - 1) + [1.0]
+        for t in y
+        if not isinstance(t, (str, bytes))
+    )
+    if one_hot and all(isinstance(t, (list, tuple)) for t in y):
+        return _one_hot_accuracy
+    return None
+
+
+def _snapshot_optimizer(optimizer):
+    snap = getattr(optimizer, "_snapshot", None)
+    if snap is not None:
+        return snap()
+    state_dict = getattr(optimizer, "state_dict", None)
+    return state_dict() if callable(state_dict) else None
+
+
+def _restore_optimizer(optimizer, state) -> None:
+    if state is None:
+        return
+    restore = getattr(optimizer, "_restore", None)
+    if restore is not None:
+        restore(state)
+    else:
+        optimizer.load_state_dict(state)
+
+
+def _positive_int(value, name: str, allow_none: bool = False, minimum: int = 1):
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------
+
+
+def fit(
+    model,
+    X,
+    y,
+    loss,
+    optimizer,
+    epochs: int,
+    batch_size: int | None = None,
+    progress: bool = True,
+    l2: float = 0.0,
+    accuracy="auto",
+    seed=0,
+    callback=None,
+) -> History:
+    """Train ``model`` on (X, y) and return the per-epoch `History`.
+
+    Args:
+        model: a callable module with ``parameters()`` (an `MLP`, `Layer`…).
+        X: the samples, a sequence of input sequences (lists, NumPy rows…).
+        y: the targets, one per sample, in the form ``loss`` takes: a number
+            for a single-output model, a list for ``squared_error``/``mse``
+            on several outputs, a class index for ``cross_entropy``.
+        loss: a name in `nn.losses.LOSSES` or a callable
+            ``(output, target) -> Value`` giving one sample's loss.
+        optimizer: an object with ``step()`` and ``zero_grad()`` (an
+            `nn.optim.SGD`/`Adam` over the model's parameters).
+        epochs: passes over the data (≥ 0).
+        batch_size: samples per step; None (default) for the whole set in
+            one step.  Mini-batches are a fresh shuffle each epoch, drawn
+            from ``random.Random(seed)``; the last one may be smaller.
+        progress: show a tqdm progress bar over epochs (False: silent).
+        l2: adds l2·Σp² over the model's parameters to every batch loss.
+        accuracy: "auto", None, or a callable ``(output, target) -> bool``
+            judging one sample.  "auto": for one output, sign agreement with
+            ±1 targets, or for {0, 1} targets the output above 0.5 (above 0
+            with ``binary_cross_entropy_with_logits``); for several outputs,
+            argmax against integer class targets (or one-hot lists); not
+            tracked otherwise (regression).
+        seed: an int or a random.Random for the mini-batch shuffles.
+        callback: called as ``callback(epoch, history)`` after each epoch;
+            returning True stops training (``history.stopped_early``).
+
+    Returns:
+        The `History`.  After an interruption (Ctrl-C) it holds the completed
+        epochs and ``interrupted`` is True; the model holds the parameters
+        after the last completed optimiser step, and its ``.grad`` fields are
+        zero if the interruption came during a backward pass.
+    """
+    # -- check everything before the first step -------------------------------
+    if not callable(model) or not callable(getattr(model, "parameters", None)):
+        raise TypeError(
+            f"model must be a callable module with parameters(), got {type(model).__name__}"
+        )
+    try:
+        n, n_targets = len(X), len(y)
+    except TypeError:
+        raise TypeError(
+            "X and y must be sequences (lists or arrays) of samples and targets"
+        ) from None
+    if n != n_targets:
+        raise ValueError(
+            f"X and y must have the same length, got {n} samples and {n_targets} targets"
+        )
+    if n == 0:
+        raise ValueError("X is empty: nothing to train on")
+    loss_fn, loss_name = _resolve_loss(loss)
+    for name in ("step", "zero_grad"):
+        if not callable(getattr(optimizer, name, None)):
+            raise TypeError(
+                f"optimizer must have step() and zero_grad() (e.g. nn.optim.SGD), "
+                f"got {type(optimizer).__name__}"
+            )
+    epochs = _positive_int(epochs, "epochs", minimum=0)
+    batch_size = _positive_int(batch_size, "batch_size", allow_none=True)
+    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (
+        math.isfinite(l2) and l2 >= 0
+    ):
+        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    if isinstance(seed, random.Random):
+        rng = seed
+    elif isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        rng = random.Random(int(seed))
+    else:
+        raise TypeError(f"seed must be an int or a random.Random, got {type(seed).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    nin = getattr(model, "nin", None)
+    if isinstance(nin, int):
+        for i in range(n):
+            row = X[i]
+            if isinstance(row, (str, bytes)) or not hasattr(row, "__len__"):
+                raise TypeError(
+                    f"X[{i}] must be a sequence of {nin} numbers, got {type(row).__name__}"
+                )
+            if len(row) != nin:
+                raise ValueError(f"X[{i}] has {len(row)} values, but the model takes {nin} (nin)")
+
+    # A probe forward pass (no graph): checks the first sample against the
+    # loss and shows the model's output shape for "auto" accuracy.
+    with autodiff.no_grad():
+        probe = model(X[0])
+        probe_loss = loss_fn(probe, y[0])
+    if not isinstance(probe_loss, Value):
+        raise TypeError(f"loss must return a Value, got {type(probe_loss).__name__}")
+    if accuracy == "auto":
+        judge = _auto_accuracy(model, probe, y, loss_name)
+    elif accuracy is None or callable(accuracy):
+        judge = accuracy
+    else:
+        raise ValueError(f"accuracy must be 'auto', None or a callable, got {accuracy!r}")
+
+    history = History(track_accuracy=judge is not None)
+    if epochs == 0:
+        return history
+    size = n if batch_size is None else min(batch_size, n)
+    scale_l2 = float(l2)
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=epochs, unit="epoch", desc="fit", leave=True)
+    phase = "forward"
+    try:
+        order = list(range(n))
+        for epoch in range(epochs):
+            if batch_size is not None:
+                rng.shuffle(order)
+            loss_total = 0.0
+            right = 0
+            for start in range(0, n, size):
+                batch = order[start : start + size]
+                phase = "forward"
+                outputs = [model(X[i]) for i in batch]
+                losses = [loss_fn(out, y[i]) for out, i in zip(outputs, batch)]
+                total = autodiff.sum(losses) * (1.0 / len(batch))
+                if scale_l2:
+                    total = total + scale_l2 * autodiff.sum([p * p for p in model.parameters()])
+                if judge is not None:
+                    right += sum(1 for out, i in zip(outputs, batch) if judge(out, y[i]))
+                phase = "backward"
+                model.zero_grad()
+                optimizer.zero_grad()
+                total.backward()
+                phase = "step"
+                params = model.parameters()
+                saved = [p.data for p in params]
+                saved_optimizer = _snapshot_optimizer(optimizer)
+                try:
+                    optimizer.step()
+                except KeyboardInterrupt:
+                    for p, value in zip(params, saved):
+                        p.data = value
+                    _restore_optimizer(optimizer, saved_optimizer)
+                    raise
+                phase = "record"
+                history.steps += 1
+                loss_total += total.data * len(batch)
+            history._append(loss_total / n, right / n if judge is not None else None)
+            if bar is not None:
+                postfix = {"loss": f"{history['loss'][-1]:.4g}"}
+                if judge is not None:
+                    postfix["acc"] = f"{history['accuracy'][-1]:.3g}"
+                bar.set_postfix(postfix, refresh=False)
+                bar.update(1)
+            if callback is not None and callback(epoch, history):
+                history.stopped_early = True
+                break
+    except KeyboardInterrupt:
+        history.interrupted = True
+        if phase == "backward":
+            model.zero_grad()  # never leave half-accumulated gradients
+    finally:
+        if bar is not None:
+            bar.close()
+    return history

@@ -1,0 +1,7 @@
+"""``python -m viz``: the same command line as the ``chainrule`` script."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,341 @@
+"""The drawing object and the Graphviz plumbing shared by every drawing.
+
+`draw_graph` and `draw_network` write DOT text themselves (a list of strings:
+fast, and byte-for-byte deterministic) and wrap it in a `Drawing`.  Only
+rendering needs Graphviz: the ``graphviz`` Python package, imported here when
+a picture is asked for, and its ``dot`` program.  Without ``dot`` a drawing
+still has its ``.source`` and saves as ``.dot``; saving an image raises
+`GraphvizNotFound`, which says how to install it, and a notebook shows the DOT
+text instead of failing the cell.
+
+Labels are Graphviz HTML-like labels built only through `html_text`, which
+escapes every character that could end or restructure the label, so no label
+text can change the DOT structure.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+#: The file formats `Drawing.save` writes, by file extension.
+FORMATS = (".svg", ".png", ".pdf", ".dot")
+
+INSTALL_HINT = (
+    "Graphviz's `dot` program was not found on PATH. Install Graphviz "
+    "(the program, not only the Python package):\n"
+    "  Debian/Ubuntu:  sudo apt-get install graphviz\n"
+    "  Fedora:         sudo dnf install graphviz\n"
+    "  macOS:          brew install graphviz\n"
+    "  conda:          conda install -c conda-forge graphviz\n"
+    "  Windows:        winget install graphviz  (then add its bin folder to PATH)\n"
+    "then check that `dot -V` works in a new terminal. "
+    "Without it you can still use `.source` or `.save('graph.dot')`."
+)
+
+
+class GraphvizNotFound(RuntimeError):
+    """Raised when a drawing must be rendered but Graphviz's ``dot`` is missing.
+
+    The message says how to install Graphviz on common systems.
+    """
+
+    def __init__(self, message: str = INSTALL_HINT) -> None:
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------
+# Text in labels
+
+
+def _visible_char(c: str) -> str:
+    """``c`` itself if Graphviz and XML can carry it, else a visible escape."""
+    o = ord(c)
+    if c == "\t":
+        return "\\t"
+    if c == "\r":
+        return "\\r"
+    # XML 1.0 allows #x9 #xA #xD, #x20-#xD7FF, #xE000-#xFFFD, #x10000-#x10FFFF;
+    # C1 controls (#x7F-#x9F) are allowed but invisible, so they are escaped too.
+    if o < 0x20 or 0x7F <= o <= 0x9F:
+        return f"\\x{o:02x}"
+    if 0xD800 <= o <= 0xDFFF or o in (0xFFFE, 0xFFFF):
+        return f"\\u{o:04x}"
+    return c
+
+
+def visible(text: str) -> str:
+    """``text`` with every character that a picture could not show replaced
+    by a visible escape: tab and carriage return as ``\\t`` and ``\\r``, other
+    control characters as ``\\xNN``, lone surrogates and the non-characters
+    U+FFFE/U+FFFF as ``\\uNNNN``.  Newlines are kept (they break the line).
+
+    Args:
+        text: any string.
+
+    Returns:
+        The string as a drawing shows it.
+    """
+    if text.isprintable():  # the common case: nothing to replace
+        return text
+    return "".join(c if c == "\n" else _visible_char(c) for c in text)
+
+
+# Beyond HTML's five: "]", because Graphviz (2.43 at least) rejects a label
+# in which a text run ends with "]" just before a tag (<B>]</B>); and "\",
+# because Graphviz expands \N, \G, \E, \T, \H and \L (the node's name, the
+# graph's...) even in HTML-like text, where "\\" stands for one backslash.
+_HTML_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "]": "&#93;",
+     "\\": "\\\\"}
+)
+
+
+def html_text(text: str) -> str:
+    """``text`` escaped for use inside a Graphviz HTML-like label.
+
+    Every ``& < > " ' ]`` becomes an entity, a backslash is doubled (Graphviz
+    reads ``\\N`` as the node's name and ``\\\\`` as one backslash),
+    characters a picture cannot show become visible escapes (see `visible`),
+    and a newline becomes ``<BR/>``.
+    Whatever ``text`` holds, the result is shown literally and cannot end
+    the label or add markup to it.
+
+    Args:
+        text: any string.
+
+    Returns:
+        The escaped text (a fragment of an HTML-like label).
+    """
+    out = visible(text).translate(_HTML_ESCAPES)
+    if "\n" in out:
+        out = out.replace("\n", "<BR/>")
+    return out
+
+
+def quoted(text: str) -> str:
+    """``text`` as a double-quoted DOT string (for attribute values such as
+    colours and tooltips): backslashes and quotes are escaped."""
+    return '"' + visible(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def number(x: float) -> str:
+    """``x`` with 4 significant digits, as drawings show numbers."""
+    return f"{x:.4g}"
+
+
+# --------------------------------------------------------------------------
+# Rendering
+
+
+def _graphviz():
+    try:
+        import graphviz
+    except ImportError:  # the package is a dependency, but may be missing
+        raise ImportError(
+            "rendering a drawing needs the `graphviz` Python package: "
+            "pip install graphviz (and Graphviz's `dot` program: " + INSTALL_HINT + ")"
+        ) from None
+    return graphviz
+
+
+def render(source: str, fmt: str) -> bytes:
+    """The picture of DOT ``source`` in format ``fmt`` ("svg", "png", "pdf").
+
+    Raises:
+        GraphvizNotFound: Graphviz's ``dot`` is not installed.
+        RuntimeError: ``dot`` failed (its error output is in the message).
+    """
+    graphviz = _graphviz()
+    try:
+        return graphviz.Source(source, encoding="utf-8").pipe(format=fmt, quiet=True)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizNotFound() from None
+    except graphviz.CalledProcessError as error:
+        stderr = error.stderr.decode("utf-8", "replace") if isinstance(error.stderr, bytes) else error.stderr
+        raise RuntimeError(f"Graphviz's dot failed (exit status {error.returncode}): {stderr}") from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder,
+    so ``path`` is either left as it was or holds all of ``data``."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+_TEXT_FALLBACK_LINES = 200
+
+
+class Drawing:
+    """A drawing of a graph: its DOT text, shown inline as SVG in Jupyter.
+
+    Made by `viz.draw_graph` and `viz.draw_network`; the text is fixed when
+    the drawing is made (later changes to the graph do not show).
+
+    Attributes:
+        source (str): the DOT text.
+        node_count (int): how many nodes the picture has (legend included).
+        edge_count (int): how many visible edges the picture has.
+    """
+
+    __slots__ = ("source", "node_count", "edge_count", "_svg")
+
+    def __init__(self, source: str, node_count: int, edge_count: int) -> None:
+        self.source = source
+        self.node_count = node_count
+        self.edge_count = edge_count
+        self._svg = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<Drawing: {self.node_count} nodes, {self.edge_count} edges; "
+            ".source is the DOT text, .save(path) writes .svg/.png/.pdf/.dot>"
+        )
+
+    def pipe(self, format: str = "svg") -> bytes:  # noqa: A002 - graphviz's name
+        """The rendered picture as bytes.
+
+        Args:
+            format: "svg", "png" or "pdf".
+
+        Raises:
+            ValueError: another format.
+            GraphvizNotFound: Graphviz's ``dot`` is not installed.
+        """
+        allowed = tuple(ext[1:] for ext in FORMATS if ext != ".dot")
+        if format not in allowed:
+            raise ValueError(f"format must be one of {allowed}, got {format!r}")
+        if format == "svg":
+            return self.svg().encode("utf-8")
+        return render(self.source, format)
+
+    def svg(self) -> str:
+        """The picture as SVG text (rendered once, then kept).
+
+        Raises:
+            GraphvizNotFound: Graphviz's ``dot`` is not installed.
+        """
+        if self._svg is None:
+            self._svg = render(self.source, "svg").decode("utf-8")
+        return self._svg
+
+    def save(self, path) -> Path:
+        """Write the drawing to ``path``, in the format its extension names.
+
+        Args:
+            path: a str or path ending in .svg, .png, .pdf or .dot (any case).
+                The file is written atomically: it is either complete or
+                left as it was.
+
+        Returns:
+            The path written, as a `pathlib.Path`.
+
+        Raises:
+            TypeError: ``path`` is not a str or path.
+            ValueError: an unknown extension.
+            GraphvizNotFound: an image format without Graphviz's ``dot``
+                (``.dot`` always works).
+            FileNotFoundError: the folder does not exist.
+        """
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+        path = Path(path)
+        ext = path.suffix.lower()
+        if ext not in FORMATS:
+            raise ValueError(
+                f"cannot tell the format of {str(path)!r}: the extension must be one of "
+                f"{', '.join(FORMATS)}, got {ext or 'none'!r}"
+            )
+        if ext == ".dot":
+            data = self.source.encode("utf-8")
+        else:
+            data = self.pipe(ext[1:])
+        write_atomically(path, data)
+        return path
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        """Jupyter's hook: the SVG, or, without Graphviz, a message and the DOT
+        text as plain text (so the cell does not fail)."""
+        try:
+            return {"image/svg+xml": self.svg()}
+        except (GraphvizNotFound, ImportError, RuntimeError) as error:
+            lines = self.source.splitlines()
+            text = "\n".join(lines[:_TEXT_FALLBACK_LINES])
+            if len(lines) > _TEXT_FALLBACK_LINES:
+                text += f"\n... ({len(lines) - _TEXT_FALLBACK_LINES} more lines in .source)"
+            return {"text/plain": f"(cannot draw the picture: {error})\n\nDOT source:\n{text}"}
+
+
+class DotWriter:
+    """Collects DOT statements as strings; `Drawing` wraps the result.
+
+    Node ids and attribute values are written by the callers (ids are plain
+    ASCII names such as ``n12``; labels come from `html_text`).
+    """
+
+    __slots__ = ("lines", "nodes", "edges")
+
+    def __init__(
+        self, graph_attrs: dict[str, str], node_attrs: dict[str, str], edge_attrs: dict[str, str]
+    ) -> None:
+        self.lines = ["digraph G {"]
+        self.nodes = 0
+        self.edges = 0
+        for kind, attrs in (("graph", graph_attrs), ("node", node_attrs), ("edge", edge_attrs)):
+            if attrs:
+                self.lines.append(f"  {kind} [{_attrs(attrs)}];")
+
+    def node(self, node_id: str, attrs: str) -> None:
+        """Add node ``node_id`` with the attribute text ``attrs`` (``a=1, b="x"``)."""
+        self.lines.append(f"  {node_id} [{attrs}];")
+        self.nodes += 1
+
+    def edge(self, tail: str, head: str, attrs: str = "", visible: bool = True) -> None:
+        """Add the edge tail -> head; invisible edges (layout only) are not counted."""
+        self.lines.append(f"  {tail} -> {head} [{attrs}];" if attrs else f"  {tail} -> {head};")
+        if visible:
+            self.edges += 1
+
+    def raw(self, line: str) -> None:
+        """Add a statement that is neither a node nor an edge (e.g. a rank)."""
+        self.lines.append(f"  {line}")
+
+    def drawing(self) -> Drawing:
+        """The finished `Drawing`."""
+        return Drawing("\n".join(self.lines) + "\n}\n", self.nodes, self.edges)
+
+
+def _attrs(attrs: dict[str, str]) -> str:
+    return ", ".join(f"{k}={quoted(v)}" for k, v in attrs.items())
+
+
+def legend(writer: DotWriter, entries: list[tuple[str, str]], title: str = "legend") -> None:
+    """Add one legend node: a table with a colour swatch and a name per entry.
+
+    Args:
+        writer: the DOT being built.
+        entries: (fill colour, description) pairs, in the order shown.
+        title: the table's heading.
+    """
+    rows = "".join(
+        f'<TR><TD BGCOLOR="{html_text(colour)}" WIDTH="18"> </TD><TD ALIGN="LEFT">{html_text(text)}</TD></TR>'
+        for colour, text in entries
+    )
+    label = (
+        '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
+        f'<TR><TD COLSPAN="2"><B>{html_text(title)}</B></TD></TR>{rows}</TABLE>'
+    )
+    writer.node("legend", f'shape=plain, style=filled, fillcolor="white", label=<{label}>')
