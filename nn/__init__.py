@@ -21,7 +21,7 @@ from .explain import Explanation, explain
 from .layers import MLP, Layer, Neuron
 from .module import Module
 from .table import GradTable
-from .train import History, fit
+from .train import History, batch_loss, fit
 
 __all__ = [
     "Module",
@@ -29,6 +29,7 @@ __all__ = [
     "Layer",
     "MLP",
     "fit",
+    "batch_loss",
     "History",
     "GradTable",
     "explain",

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import json
 import os
-import stat
-import tempfile
+
+from .atomic import write_atomically
 
 FORMAT = "chainrule.nn"
 VERSION = 1
@@ -70,27 +70,7 @@ def save(module, path) -> None:
     """
     path = _fspath(path)
     text = dumps(module)
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
-    except OSError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_atomically(path, text)
 
 
 def read(path) -> dict:

@@ -196,6 +196,31 @@ def _auto_accuracy(model, probe, y, loss_name: str):
     return None
 
 
+def batch_loss(model, X, y, loss, l2: float = 0.0):
+    """The cost `fit` trains on, for one batch: C = (1/m) Σᵢ Cᵢ + l2·Σp².
+
+    Args:
+        model: a callable model (an `MLP`, `Layer` or `Neuron`).
+        X: the batch's inputs, one sequence per sample.
+        y: the batch's targets, one per sample.
+        loss: a name in `nn.losses.LOSSES` or a callable (output, target) -> Value
+            giving the per-sample loss Cᵢ.
+        l2: the weight of the L2 penalty over ``model.parameters()`` (0: none).
+
+    Returns:
+        ``(C, outputs)``: the cost as a Value (its graph ready for
+        ``backward()`` or `nn.explain`) and the model's output per sample.
+    """
+    loss_fn = _resolve_loss(loss)[0]
+    if len(X) != len(y) or not len(X):
+        raise ValueError(f"X and y must be non-empty and of equal length, got {len(X)} and {len(y)}")
+    outputs = [model(x) for x in X]
+    total = autodiff.sum([loss_fn(out, t) for out, t in zip(outputs, y)]) * (1.0 / len(X))
+    if l2:
+        total = total + float(l2) * autodiff.sum([p * p for p in model.parameters()])
+    return total, outputs
+
+
 def _snapshot_optimizer(optimizer):
     snap = getattr(optimizer, "_snapshot", None)
     if snap is not None:
@@ -360,11 +385,9 @@ def fit(
             for start in range(0, n, size):
                 batch = order[start : start + size]
                 phase = "forward"
-                outputs = [model(X[i]) for i in batch]
-                losses = [loss_fn(out, y[i]) for out, i in zip(outputs, batch)]
-                total = autodiff.sum(losses) * (1.0 / len(batch))
-                if scale_l2:
-                    total = total + scale_l2 * autodiff.sum([p * p for p in model.parameters()])
+                total, outputs = batch_loss(
+                    model, [X[i] for i in batch], [y[i] for i in batch], loss_fn, scale_l2
+                )
                 if judge is not None:
                     right += sum(1 for out, i in zip(outputs, batch) if judge(out, y[i]))
                 phase = "backward"

@@ -30,12 +30,12 @@ import math
 import os
 import shutil
 import sys
-import tempfile
 import textwrap
 import unicodedata
 
 import autodiff
 from autodiff import Value
+from nn.atomic import write_atomically
 from autodiff.expression import FUNCTIONS, MAX_EXPONENT, MAX_LENGTH, ExpressionError, parse
 
 PROG = "chainrule"
@@ -169,34 +169,12 @@ def _prepare_out_dir(path: str) -> str:
     return path
 
 
-def _umask() -> int:
-    mask = os.umask(0)  # the only way to read it is to set it
-    os.umask(mask)
-    return mask
-
-
 def _write_atomically(path: str, data: bytes, what: str) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``,
-    so that a failure never leaves a half-written file."""
-    directory = os.path.dirname(os.path.abspath(path))
+    """`nn.atomic.write_atomically`, with a failure as a one-line `CLIError`."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".chainrule-", suffix=".tmp", dir=directory)
+        write_atomically(path, data)
     except OSError as err:
         raise CLIError(f"cannot write {what} {path!r}: {err.strerror or err}") from None
-    try:
-        # mkstemp makes the file private (0600); give it the usual mode
-        os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException as err:  # including Ctrl-C: never leave the temporary
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(err, OSError):
-            raise CLIError(f"cannot write {what} {path!r}: {err.strerror or err}") from None
-        raise
 
 
 def _render_svg(drawing) -> bytes:
@@ -285,18 +263,6 @@ def _schedule(steps: int):
     return lr
 
 
-def _batch_loss(model, X, y):
-    """The loss `nn.fit` trains on, built once more for the trained model:
-    the mean hinge loss plus DEMO_L2·Σp², and the accuracy."""
-    from nn.losses import hinge
-
-    scores = [model(x) for x in X]
-    data_loss = autodiff.sum([hinge(s, t) for s, t in zip(scores, y)]) * (1.0 / len(X))
-    penalty = DEMO_L2 * autodiff.sum([p * p for p in model.parameters()])
-    right = sum(1 for s, t in zip(scores, y) if (s.data > 0) == (t > 0))
-    return data_loss + penalty, right / len(X)
-
-
 def _largest_grad(params):
     """The parameter with the largest |grad| (the first of equals)."""
     return max(params, key=lambda p: abs(p.grad))
@@ -333,7 +299,7 @@ def _cmd_demo(args) -> int:
     from nn.losses import hinge
     from nn.notation import label
     from nn.optim import SGD
-    from nn.train import fit
+    from nn.train import batch_loss, fit
 
     import viz
 
@@ -365,7 +331,8 @@ def _cmd_demo(args) -> int:
     # The trained model's loss graph: its gradients are what the table, the
     # explanations and the network picture show.
     model.zero_grad()
-    loss, accuracy = _batch_loss(model, X, y)
+    loss, scores = batch_loss(model, X, y, "hinge", l2=DEMO_L2)
+    accuracy = sum(1 for s, t in zip(scores, y) if (s.data > 0) == (t > 0)) / len(X)
     loss.backward()
     print(f"trained model: loss C = {loss.data:.6f}, accuracy {accuracy:.0%}")
 

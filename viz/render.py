@@ -16,8 +16,9 @@ text can change the DOT structure.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from nn.atomic import write_atomically
 
 #: The file formats `Drawing.save` writes, by file extension.
 FORMATS = (".svg", ".png", ".pdf", ".dot")
@@ -155,25 +156,6 @@ def render(source: str, fmt: str) -> bytes:
     except graphviz.CalledProcessError as error:
         stderr = error.stderr.decode("utf-8", "replace") if isinstance(error.stderr, bytes) else error.stderr
         raise RuntimeError(f"Graphviz's dot failed (exit status {error.returncode}): {stderr}") from None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder,
-    so ``path`` is either left as it was or holds all of ``data``."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"cannot save to {str(path)!r}: folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 _TEXT_FALLBACK_LINES = 200

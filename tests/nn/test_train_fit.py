@@ -314,3 +314,19 @@ def test_bad_arguments_are_refused_before_any_step(kwargs, error, message):
     with pytest.raises(error, match=message):
         fit(**args)
     assert params(model) == before
+
+
+def test_batch_loss_is_the_mean_loss_plus_the_l2_penalty():
+    import nn
+
+    model = MLP(2, [3, 1], seed=4)
+    X = [[0.5, -1.0], [2.0, 0.25], [-0.75, 1.5]]
+    y = [1.0, -1.0, 1.0]
+    cost, outputs = nn.batch_loss(model, X, y, "hinge", l2=0.01)
+    # Independently: plain floats from the outputs and the parameters' data.
+    hinge = [max(0.0, 1.0 - t * o.data) for o, t in zip(outputs, y)]
+    penalty = 0.01 * sum(p.data**2 for p in model.parameters())
+    assert cost.data == pytest.approx(sum(hinge) / 3 + penalty, rel=1e-12)
+    assert [o.data for o in outputs] == [model(x).data for x in X]
+    with pytest.raises(ValueError, match="equal length"):
+        nn.batch_loss(model, X, y[:2], "hinge")
