@@ -14,7 +14,7 @@ imported on its own so that Hypothesis stays optional).
 """
 
 from .backprop import grad, local_grads
-from .checks import GradcheckError, gradcheck, numerical_grad
+from .checks import GradcheckError, gradcheck, numerical_grad, numerical_grad_of
 from .graph import topological_order
 from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
 from .ops import OPS
@@ -31,6 +31,7 @@ __all__ = [
     "detect_anomaly",
     "AnomalyError",
     "numerical_grad",
+    "numerical_grad_of",
     "gradcheck",
     "GradcheckError",
     "topological_order",

@@ -70,8 +70,7 @@ def numerical_grad(f: Callable, xs: Sequence[float], eps: float = 1e-6) -> list[
         2·len(xs) times, under `no_grad`.
     """
     xs = _inputs(xs, "numerical_grad")
-    if not (isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)):
-        raise ValueError(f"numerical_grad: eps must be a positive finite number, got {eps!r}")
+    _check_eps(eps, "numerical_grad")
     grads = []
     with no_grad():
         for i, x in enumerate(xs):
@@ -83,6 +82,52 @@ def numerical_grad(f: Callable, xs: Sequence[float], eps: float = 1e-6) -> list[
             lo = _evaluate(f, down, "numerical_grad")
             grads.append((hi - lo) / (2.0 * eps))
     return grads
+
+
+def numerical_grad_of(f: Callable, values: Sequence, eps: float = 1e-6) -> list[float]:
+    """Central differences of ``f()`` with respect to Values it reads, nudged in place.
+
+    The seeds' "nudge each parameter": for each Value v of ``values`` (for
+    instance ``model.parameters()``), ``v.data`` is set to v + eps and v − eps
+    in turn and ``f()`` is evaluated under `no_grad`; v's data is put back
+    exactly afterwards, even if ``f`` raises.
+
+    Args:
+        f: called with no arguments; returns a Value or a number.
+        values: the Values to nudge.
+        eps: the nudge.
+
+    Returns:
+        A list of floats, ∂f/∂v estimated for each value; ``f`` is called
+        2·len(values) times.
+    """
+    values = list(values)
+    for i, v in enumerate(values):
+        if not isinstance(v, Value):
+            raise TypeError(
+                f"numerical_grad_of: values[{i}] must be a Value, got {type(v).__name__}"
+            )
+    _check_eps(eps, "numerical_grad_of")
+    grads = []
+    with no_grad():
+        for v in values:
+            x = v.data
+            try:
+                v.data = x + eps
+                hi = _evaluate(f, [], "numerical_grad_of")  # f() with no Values
+                v.data = x - eps
+                lo = _evaluate(f, [], "numerical_grad_of")
+            finally:
+                v.data = x
+            grads.append((hi - lo) / (2.0 * eps))
+    return grads
+
+
+def _check_eps(eps, caller: str) -> None:
+    if isinstance(eps, bool) or not (
+        isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)
+    ):
+        raise ValueError(f"{caller}: eps must be a positive finite number, got {eps!r}")
 
 
 def gradcheck(

@@ -169,13 +169,15 @@ def as_value(x, what: str = "operand") -> Value:
 
 
 def apply(op: Op, parents: tuple) -> Value:
-    """The node for ``op`` applied to ``parents`` (all Values).
-
-    This is the slow, general path, used under `no_grad`, `detect_anomaly`,
-    and by the n-ary ops; the operators below inline its common case.
-    """
+    """The node for ``op`` applied to ``parents`` (all Values)."""
     inputs = [p.data for p in parents]
-    data = op.forward(*inputs) if op.arity else op.forward(inputs)
+    return _node(op, parents, op.forward(*inputs) if op.arity else op.forward(inputs))
+
+
+def _node(op: Op, parents: tuple, data: float) -> Value:
+    """The node holding ``data``, the result of ``op`` on ``parents``, as the
+    current mode records it: a leaf under `no_grad`; checked for nan under
+    `detect_anomaly`.  (The operators inline the plain case.)"""
     if state.anomaly and data != data:
         inputs = ", ".join(repr(p.data) for p in parents)
         raise AnomalyError(f"op {op.symbol!r} returned nan for inputs ({inputs})")
@@ -207,15 +209,16 @@ def _binary(op: Op, reflected: bool = False, constant_op: Op | None = None):
                 return NotImplemented
             chosen, fwd = number_op, number_forward
         x, y = (other, self) if reflected else (self, other)
+        data = fwd(x.data, y.data)
         if state.plain:
             out = _new(Value)
-            out.data = fwd(x.data, y.data)
+            out.data = data
             out.grad = 0.0
             out.label = ""
             out._op = chosen
             out.parents = (x, y)
             return out
-        return apply(chosen, (x, y))
+        return _node(chosen, (x, y), data)
 
     method.__name__ = f"__{'r' if reflected else ''}{op.name}__"
     method.__doc__ = f"{'other ' + op.name + ' self' if reflected else 'self ' + op.name + ' other'}"
@@ -227,15 +230,16 @@ def _unary(op: Op):
     forward = op.forward
 
     def method(self):
+        data = forward(self.data)
         if state.plain:
             out = _new(Value)
-            out.data = forward(self.data)
+            out.data = data
             out.grad = 0.0
             out.label = ""
             out._op = op
             out.parents = (self,)
             return out
-        return apply(op, (self,))
+        return _node(op, (self,), data)
 
     method.__name__ = op.name
     method.__doc__ = f"{op.name}(self), recorded in the graph."
@@ -307,15 +311,16 @@ def dot(ws: Iterable, xs: Iterable, bias=None) -> Value:
         parents = (*ws, *xs)
     else:
         parents = (*ws, *xs, as_value(bias, "bias"))
+    data = _dot_forward([p.data for p in parents])
     if state.plain:
         out = _new(Value)
-        out.data = _dot_forward([p.data for p in parents])
+        out.data = data
         out.grad = 0.0
         out.label = ""
         out._op = _DOT
         out.parents = parents
         return out
-    return apply(_DOT, parents)
+    return _node(_DOT, parents, data)
 
 
 def _function(name: str):

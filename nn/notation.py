@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from autodiff import topological_order
+
 _SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 _FROM_SUP = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -107,3 +109,28 @@ def to_latex(text: str) -> str:
     if parsed is not None:
         return parsed.latex()
     return re.sub(r"([_^{}#$%&\\])", r"\\\1", text)
+
+
+def labelled_nodes(root) -> dict:
+    """The nodes of ``root``'s graph labelled in the seeds' notation (w⁽ˡ⁾ⱼₖ,
+    b⁽ˡ⁾ⱼ, z⁽ˡ⁾ⱼ, a⁽ˡ⁾ⱼ), keyed by label, in topological order.
+
+    Args:
+        root: a Value (or a list of Values) built by one forward call of an
+            nn model, e.g. a single sample's loss C₀.
+
+    Raises:
+        ValueError: if a label is on two different nodes: the graph holds
+            several forward calls (look up each sample's graph on its own).
+    """
+    found: dict = {}
+    for node in topological_order(root):
+        text = node.label
+        if text and parse(text) is not None:
+            if text in found:
+                raise ValueError(
+                    f"labelled_nodes: the label {text} is on more than one node: the graph "
+                    "holds several forward calls (look up each sample's graph on its own)"
+                )
+            found[text] = node
+    return found

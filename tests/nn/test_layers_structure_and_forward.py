@@ -325,3 +325,22 @@ def test_global_random_drives_the_default_init():
     random.seed(12)
     b = MLP(2, [3, 1])
     assert [p.data for p in a.parameters()] == [p.data for p in b.parameters()]
+
+
+def test_labelled_nodes_finds_one_forward_call_by_label():
+    from nn.notation import labelled_nodes
+
+    model = MLP(2, [3, 1], activation="tanh", seed=1)
+    out = model([0.5, -2.0])
+    nodes = labelled_nodes(out)
+    assert nodes["z⁽²⁾₀"] is out
+    assert nodes["w⁽¹⁾₂₁"] is model.layers[0].neurons[2].w[1]
+    assert nodes["a⁽¹⁾₁"].op == "tanh" and nodes["a⁽⁰⁾₁"].data == -2.0
+    assert set(nodes) == (
+        {label("w", l, j, k) for l, n, m in ((1, 3, 2), (2, 1, 3)) for j in range(n) for k in range(m)}
+        | {label(s, l, j) for s in "bz" for l, n in ((1, 3), (2, 1)) for j in range(n)}
+        | {label("a", 1, j) for j in range(3)} | {label("a", 0, k) for k in range(2)}
+    )
+    two = model([1.0, 1.0]) + out
+    with pytest.raises(ValueError, match="more than one node"):
+        labelled_nodes(two)
