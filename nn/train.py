@@ -291,7 +291,8 @@ def fit(
             argmax against integer class targets (or one-hot lists); not
             tracked otherwise (regression).
         seed: an int or a random.Random for the mini-batch shuffles.
-        callback: called as ``callback(epoch, history)`` after each epoch;
+        callback: called as ``callback(epoch, history)`` after each epoch
+            (``epoch`` is 0-based: 0 after the first);
             returning True stops training (``history.stopped_early``).
 
     Returns:

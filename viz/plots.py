@@ -231,8 +231,8 @@ def plot_decision_boundary(
     ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, norm=norm, s=22, edgecolors="black", linewidths=0.5)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
-    ax.set_xlabel("x₁")
-    ax.set_ylabel("x₂")
+    ax.set_xlabel("a⁽⁰⁾₀")
+    ax.set_ylabel("a⁽⁰⁾₁")
     if title:
         ax.set_title(title)
     fig.tight_layout()

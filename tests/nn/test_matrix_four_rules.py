@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autodiff import grad, topological_order
-from autodiff import sum as vsum
-from nn import losses, matrix
+from nn import batch_loss, losses, matrix
 from nn.layers import MLP
 from nn.notation import label
 
@@ -22,19 +21,12 @@ ACTS = ["relu", "tanh", "sigmoid", "linear"]
 
 
 def engine_cost(model, X, Y, loss):
-    """C = (1/m) Σᵢ Cᵢ built with nn.losses on the scalar engine."""
-    fn = losses.LOSSES[loss]
-    per_sample = []
-    for x, y in zip(X, Y):
-        out = model([float(v) for v in x])
-        if loss == "cross_entropy":
-            target = int(y)
-        elif np.ndim(y) == 0:
-            target = float(y)
-        else:
-            target = [float(v) for v in y]
-        per_sample.append(fn(out, target))
-    return vsum(per_sample) / len(per_sample), per_sample
+    """C = (1/m) Σᵢ Cᵢ on the scalar engine: nn.batch_loss, the cost fit trains on."""
+    if loss == "cross_entropy":
+        targets = [int(y) for y in Y]
+    else:
+        targets = [float(y) if np.ndim(y) == 0 else [float(v) for v in y] for y in Y]
+    return batch_loss(model, [[float(v) for v in x] for x in X], targets, loss)
 
 
 def engine_grads(model, X, Y, loss):
