@@ -8,6 +8,7 @@ nodes, so derivatives of any order come from nesting it.
 
 from __future__ import annotations
 
+import threading
 from typing import Iterable
 
 from .graph import topological_order
@@ -76,19 +77,30 @@ def _check_backward(node, g, partials) -> None:
             )
 
 
+# One backward pass at a time: passes from several threads over shared nodes
+# (the parameters) would otherwise mix their sums in the nodes' ``_g`` slots
+# and race on ``.grad``.
+_backward_lock = threading.Lock()
+
+
 def backward(root) -> None:
     """Add ∂root/∂node to ``node.grad`` for every node of ``root``'s graph.
 
     The cotangents are summed in each node's ``_g`` slot, reset at the start
     of every pass, so a node's ``.grad`` receives its gradient exactly once
     per call whatever it held before (micrograd re-propagates accumulated
-    intermediate grads on a second call; this does not).
+    intermediate grads on a second call; this does not).  Passes started from
+    several threads run one at a time, so each adds its gradients in full.
     """
-    order = topological_order(root)
+    with _backward_lock:
+        _accumulate(topological_order(root), root, state.anomaly)
+
+
+def _accumulate(order: list, root, anomaly: bool) -> None:
+    """The body of `backward`, under its lock."""
     for node in order:
         node._g = 0.0
     root._g = 1.0
-    anomaly = state.anomaly
     for node in reversed(order):
         g = node._g
         node.grad += g
@@ -143,8 +155,13 @@ def grad(output, inputs, create_graph: bool = False, stop_at=()) -> list:
             raise TypeError(f"grad: stop_at[{i}] must be a Value, got {type(node).__name__}")
         stops.add(node)
     if create_graph:
-        cot = _cotangents(output, value_type(1.0), True, stops)
-        return [cot[x] if x in cot else value_type(0.0) for x in inputs]
+        # Record the derivative's graph even inside no_grad, as PyTorch does.
+        state.push(True, state.anomaly)
+        try:
+            cot = _cotangents(output, value_type(1.0), True, stops)
+            return [cot[x] if x in cot else value_type(0.0) for x in inputs]
+        finally:
+            state.pop()
     cot = _cotangents(output, 1.0, False, stops)
     return [cot.get(x, 0.0) for x in inputs]
 

@@ -180,8 +180,10 @@ def _dpow_dexponent(F, x, y, r):
 
 
 def _dpow_dbase(F, x, y):
-    # d x^y/dx = y x^(y-1); taken as 0 for y = 0 (as PyTorch does)
-    if F.value(y) == 0.0:
+    # d x^y/dx = y x^(y-1); taken as 0 at y = 0, x = 0 where the formula
+    # gives 0·inf (PyTorch's value); elsewhere the formula, which keeps the
+    # dependence on y that higher derivatives need
+    if F.value(y) == 0.0 and F.value(x) == 0.0:
         return 0.0
     return y * F.pow(x, y - 1.0)
 

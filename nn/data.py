@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 import random
+
+from .checks import count
 
 __all__ = ["make_moons", "make_circles", "make_spirals", "make_blobs", "train_test_split"]
 
@@ -31,18 +32,6 @@ def _rng(seed) -> random.Random:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
     return random.Random(seed)
-
-
-def _count(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got bool")
-    try:
-        n = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}") from None
-    if n < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {n}")
-    return n
 
 
 def _real(value, name: str, minimum: float | None = 0.0, maximum: float | None = None) -> float:
@@ -107,7 +96,7 @@ def make_moons(n_samples: int = 100, noise: float = 0.0, seed=0, shuffle: bool =
     Returns:
         (X, y): X a list of [x0, x1]; y a list of 0/1.
     """
-    n = _count(n_samples, "n_samples", 1)
+    n = count(n_samples, "n_samples", 1)
     noise = _real(noise, "noise")
     rng = _rng(seed)
     n_out = n // 2
@@ -139,7 +128,7 @@ def make_circles(
     Returns:
         (X, y): X a list of [x0, x1]; y a list of 0/1.
     """
-    n = _count(n_samples, "n_samples", 1)
+    n = count(n_samples, "n_samples", 1)
     noise = _real(noise, "noise")
     factor = _real(factor, "factor", 0.0)
     if factor >= 1.0:
@@ -181,8 +170,8 @@ def make_spirals(
     Returns:
         (X, y): X a list of [x0, x1]; y a list of 0..n_classes−1.
     """
-    k = _count(n_classes, "n_classes", 2)
-    n = _count(n_samples, "n_samples", k)
+    k = count(n_classes, "n_classes", 2)
+    n = count(n_samples, "n_samples", k)
     noise = _real(noise, "noise")
     turns = _real(turns, "turns")
     if turns == 0.0:
@@ -223,7 +212,7 @@ def make_blobs(
     Returns:
         (X, y): X a list of [x0, x1]; y a list of 0..k−1.
     """
-    n = _count(n_samples, "n_samples", 1)
+    n = count(n_samples, "n_samples", 1)
     std = _real(cluster_std, "cluster_std")
     rng = _rng(seed)
     if isinstance(centers, (list, tuple)):
@@ -235,7 +224,7 @@ def make_blobs(
                 raise ValueError(f"centers[{i}] must be a pair [x0, x1], got {c!r}")
             points.append([_real(v, f"centers[{i}]", None) for v in c])
     else:
-        k = _count(centers, "centers", 1)
+        k = count(centers, "centers", 1)
         try:
             low, high = (_real(v, "center_box", None) for v in center_box)
         except (TypeError, ValueError) as e:

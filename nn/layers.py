@@ -32,6 +32,7 @@ from autodiff import dot as _dot
 from autodiff import sum as _sum
 
 from . import init as _init
+from .checks import count
 from .module import Module
 from .notation import label
 
@@ -52,18 +53,6 @@ _mul = operator.mul
 
 # --------------------------------------------------------------------------
 # Argument checks (construction time only: the forward path trusts them)
-
-
-def _count(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got bool")
-    try:
-        n = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}") from None
-    if n < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {n}")
-    return n
 
 
 def _activation(name, what: str = "activation") -> str:
@@ -145,10 +134,10 @@ class Neuron(Module):
         weighted_sum: str = "dot",
         fan_out: int = 1,
     ) -> None:
-        nin = _count(nin, "nin")
-        self._layer = _count(layer, "layer")
-        self._index = _count(index, "index", 0)
-        fan_out = _count(fan_out, "fan_out")
+        nin = count(nin, "nin")
+        self._layer = count(layer, "layer")
+        self._index = count(index, "index", 0)
+        fan_out = count(fan_out, "fan_out")
         self.activation = activation
         self.weighted_sum = weighted_sum
         draw = _init.sampler(init)
@@ -284,9 +273,9 @@ class Layer(Module):
         seed=None,
         weighted_sum: str = "dot",
     ) -> None:
-        nin = _count(nin, "nin")
-        nout = _count(nout, "nout")
-        layer = _count(layer, "layer")
+        nin = count(nin, "nin")
+        nout = count(nout, "nout")
+        layer = count(layer, "layer")
         _activation(activation)
         _weighted_sum(weighted_sum)
         _init.sampler(init)
@@ -420,14 +409,14 @@ class MLP(Module):
         seed=None,
         weighted_sum: str = "dot",
     ) -> None:
-        nin = _count(nin, "nin")
+        nin = count(nin, "nin")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
             raise TypeError(
                 f"nouts must be a list of layer sizes, got {type(nouts).__name__}"
             )
         if len(nouts) == 0:
             raise ValueError("nouts must list at least one layer size, got []")
-        sizes = [_count(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        sizes = [count(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
         hidden = len(sizes) - 1
         if isinstance(activation, str):
             activations = [_activation(activation)] * hidden

@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import layers as _layers
+from .checks import real_array
 
 __all__ = ["backprop", "forward", "cost", "Cache", "ACTIVATIONS", "SUPPORTED"]
 
@@ -161,20 +162,8 @@ def _read_model(model) -> tuple[list, list, list]:
     return Ws, bs, names
 
 
-def _array(data, what: str):
-    import numpy as np
-
-    try:
-        arr = np.asarray(data, dtype=float)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{what} must be an array of real numbers ({e})") from None
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{what} must be finite; it holds nan or inf")
-    return arr
-
-
 def _inputs(X, n0: int):
-    X = _array(X, "X")
+    X = real_array(X, "X")
     if X.ndim != 2:
         raise ValueError(
             f"X must be 2-D, m samples × {n0} inputs, got shape {X.shape} "
@@ -191,7 +180,7 @@ def _targets(Y, loss: str, m: int, nL: int):
     """Y as an n_L × m matrix (columns = samples); for cross-entropy, one-hot."""
     import numpy as np
 
-    Y = _array(Y, "Y")
+    Y = real_array(Y, "Y")
     if loss == "cross_entropy":
         if Y.ndim == 1 or (Y.ndim == 2 and Y.shape[1] == 1 and nL > 1):
             idx = Y.reshape(-1)

@@ -17,6 +17,8 @@ import math
 import numbers
 from collections.abc import Mapping, Sequence
 
+from nn.checks import real_array
+
 # matplotlib's non-interactive builtin backends (lower case).
 _NON_INTERACTIVE = ("agg", "cairo", "pdf", "pgf", "ps", "svg", "template")
 
@@ -178,12 +180,12 @@ def plot_decision_boundary(
             "model must be callable (an nn.MLP or a function of [x1, x2]), "
             f"got {type(model).__name__}"
         )
-    X = _array(X, "X")
+    X = real_array(X, "X")
     if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
         raise ValueError(
             f"X must hold n >= 1 points of 2 numbers each (shape n × 2), got shape {X.shape}"
         )
-    y = _array(y, "y")
+    y = real_array(y, "y")
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
         raise ValueError(f"y must hold one label per point of X ({X.shape[0]}), got shape {y.shape}")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
@@ -237,18 +239,6 @@ def plot_decision_boundary(
         ax.set_title(title)
     fig.tight_layout()
     return fig
-
-
-def _array(data, what: str):
-    import numpy as np
-
-    try:
-        arr = np.asarray(data, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{what} must hold real numbers only ({error})") from None
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{what} must be finite: it holds nan or inf")
-    return arr
 
 
 def _output_activation(model):
