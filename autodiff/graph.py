@@ -14,9 +14,10 @@ def topological_order(roots) -> list:
     """Every node reachable from ``roots`` (a node or an iterable of nodes),
     each placed after all of its parents; roots come after their ancestors.
 
-    Depth-first, with an explicit stack of (node, iterator over its parents).
-    The order is deterministic: it depends only on the graph's structure and
-    the order of each node's parents.
+    Depth-first, with an explicit stack: the nodes being visited and, beside
+    them, iterators over their remaining parents.  The order is
+    deterministic: it depends only on the graph's structure and the order of
+    each node's parents.
     """
     if hasattr(roots, "parents"):
         roots = (roots,)
@@ -27,19 +28,23 @@ def topological_order(roots) -> list:
         if root in seen:
             continue
         seen.add(root)
-        stack = [(root, iter(root.parents))]
-        while stack:
-            node, pending = stack[-1]
-            for parent in pending:
+        if not root.parents:
+            append(root)
+            continue
+        nodes = [root]
+        pending = [iter(root.parents)]
+        while nodes:
+            for parent in pending[-1]:
                 if parent not in seen:
                     seen.add(parent)
                     if parent.parents:
-                        stack.append((parent, iter(parent.parents)))
+                        nodes.append(parent)
+                        pending.append(iter(parent.parents))
                         break
                     append(parent)  # a leaf is finished as soon as it is seen
             else:
-                stack.pop()
-                append(node)
+                pending.pop()
+                append(nodes.pop())
     return order
 
 

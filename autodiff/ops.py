@@ -142,7 +142,7 @@ GRAPH = _GraphMath()
 # The table
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Op:
     """One primitive.
 

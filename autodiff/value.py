@@ -49,7 +49,7 @@ class Value:
     def __init__(self, data, label: str = "") -> None:
         self.data = _to_float(data, "data")
         if not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+            raise TypeError(f"Value label must be a str, got {type_name(label)}")
         self.grad = 0.0
         self.label = label
         self._op = None
@@ -120,24 +120,45 @@ _new = object.__new__
 _Real = numbers.Real
 
 
+def type_name(x) -> str:
+    """The name of ``x``'s type for an error message, with its module when it
+    is not a builtin (``numpy.bool`` rather than a misleading ``bool``)."""
+    cls = type(x)
+    module = cls.__module__
+    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+
+
+def _real(x, what: str) -> float:
+    """float(x) for a real number ``x``; OverflowError naming ``what`` when an
+    int is too large for a float64."""
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(
+            f"{what} is too large for a float64 (an int of {len(str(abs(int(x))))} digits)"
+        ) from None
+
+
 def _to_float(x, what: str) -> float:
     cls = x.__class__
     if cls is float:
         return x
     if cls is int or cls is bool or (isinstance(x, _Real) and cls is not Value):
-        return float(x)
+        return _real(x, f"Value {what}")
     raise TypeError(
-        f"Value {what} must be a real number (int, float or bool), got {cls.__name__}"
+        f"Value {what} must be a real number (int, float or bool), got {type_name(x)}"
     )
 
 
 def _data_of(x):
-    """The float behind a Value or a real number; None for anything else."""
+    """What to compare a Value's data with: the float behind a Value, a real
+    number as it is (Python compares floats with ints exactly, however
+    large), None for anything else."""
     cls = x.__class__
     if cls is Value:
         return x.data
     if cls is float or cls is int or cls is bool or isinstance(x, _Real):
-        return float(x)
+        return x
     return None
 
 
@@ -146,7 +167,7 @@ def _constant(x) -> Value | None:
     cls = x.__class__
     if cls is float or cls is int or cls is bool or isinstance(x, _Real):
         leaf = _new(Value)
-        leaf.data = float(x)
+        leaf.data = x if cls is float else _real(x, "operand")
         leaf.grad = 0.0
         leaf.label = ""
         leaf._op = None
@@ -163,7 +184,7 @@ def as_value(x, what: str = "operand") -> Value:
     leaf = _constant(x)
     if leaf is None:
         raise TypeError(
-            f"{what} must be a Value or a real number, got {type(x).__name__}"
+            f"{what} must be a Value or a real number, got {type_name(x)}"
         )
     return leaf
 
@@ -272,7 +293,7 @@ def _values(items, what: str) -> list[Value]:
                 if leaf is None:
                     raise TypeError(
                         f"{what}[{i}] must be a Value or a real number, "
-                        f"got {type(x).__name__}"
+                        f"got {type_name(x)}"
                     )
                 items[i] = leaf
     return items
@@ -284,12 +305,31 @@ def sum(values: Iterable) -> Value:  # noqa: A001 - the engine's n-ary sum
     Numbers among ``values`` become constant leaves.  An empty iterable gives
     a leaf with data 0.0.
     """
-    parents = tuple(_values(values, "values"))
-    if not parents:
+    if values.__class__ is not list and values.__class__ is not tuple:
+        values = list(values)
+    # One pass both checks the classes and reads the data; anything that is
+    # not a Value (a number, or a wrong type) goes through _values.
+    inputs = [v.data for v in values if v.__class__ is Value]
+    if len(inputs) != len(values):
+        values = _values(values, "values")
+        inputs = [v.data for v in values]
+    if not inputs:
         return Value(0.0)
-    return apply(OPS["sum"], parents)
+    parents = tuple(values)
+    data = _sum_forward(inputs)
+    if state.plain:
+        out = _new(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = _SUM
+        out.parents = parents
+        return out
+    return _node(_SUM, parents, data)
 
 
+_SUM = OPS["sum"]
+_sum_forward = _SUM.forward
 _DOT = OPS["dot"]
 _dot_forward = _DOT.forward
 
@@ -301,8 +341,21 @@ def dot(ws: Iterable, xs: Iterable, bias=None) -> Value:
     ``xs`` must have the same length (ValueError otherwise); numbers become
     constant leaves.
     """
-    ws = _values(ws, "ws")
-    xs = _values(xs, "xs")
+    if ws.__class__ is not list and ws.__class__ is not tuple:
+        ws = list(ws)
+    if xs.__class__ is not list and xs.__class__ is not tuple:
+        xs = list(xs)
+    # As in sum: one pass checks the classes and reads the data.
+    inputs = [w.data for w in ws if w.__class__ is Value]
+    inputs += [x.data for x in xs if x.__class__ is Value]
+    if len(inputs) != len(ws) + len(xs) or (
+        bias is not None and bias.__class__ is not Value
+    ):
+        ws = _values(ws, "ws")
+        xs = _values(xs, "xs")
+        if bias is not None:
+            bias = as_value(bias, "bias")
+        inputs = [v.data for v in (*ws, *xs)]
     if len(ws) != len(xs):
         raise ValueError(f"dot needs equal lengths, got {len(ws)} ws and {len(xs)} xs")
     if bias is None:
@@ -310,8 +363,9 @@ def dot(ws: Iterable, xs: Iterable, bias=None) -> Value:
             return Value(0.0)
         parents = (*ws, *xs)
     else:
-        parents = (*ws, *xs, as_value(bias, "bias"))
-    data = _dot_forward([p.data for p in parents])
+        parents = (*ws, *xs, bias)
+        inputs.append(bias.data)
+    data = _dot_forward(inputs)
     if state.plain:
         out = _new(Value)
         out.data = data

@@ -1,0 +1,761 @@
+"""Property-based gradient testing: Hypothesis strategies and a gradient assertion.
+
+This module is for writing tests, of the engine or of your own functions: it
+gives Hypothesis strategies for points inside an op's domain (`floats_in`,
+`points`) and for random expression graphs over the whole op table
+(`expressions`), and one assertion, `assert_gradients_close`, that compares
+the engine's gradients (or second derivatives) with an independent oracle —
+central differences, or PyTorch's float64 autograd — and fails with a table,
+one row per input.
+
+    from hypothesis import given
+    from autodiff.testing import assert_gradients_close, points
+
+    @given(points(2))
+    def test_my_loss(xs):
+        assert_gradients_close(lambda w, b: (w * 3.0 + b).tanh() ** 2, xs)
+
+and over random graphs of every op in the table:
+
+    from autodiff.testing import expressions
+
+    @given(expressions(n_inputs=3))
+    def test_engine(expr):
+        assert_gradients_close(expr, expr.point, oracle="torch")
+
+The strategies read `autodiff.ops.OPS`: the arity and the per-input domain of
+each entry ("any", "positive", "nonzero", "nonkink"), so a new table entry is
+drawn without any edit here.  Expressions are built at their point, one op
+at a time: an operand outside the op's domain is first moved inside it by a
+visible repair (``t*t + c`` for a positive input, ``t + c`` away from zero or
+a kink), operands are scaled down when a result would exceed `BOUND`, and an
+expression is kept only if, within ±`NEIGHBOURHOOD` of the point in every
+input, every op's input stays on its side of 0 (the edge of its domain), so
+that central differences are accurate there.
+
+Hypothesis is imported here and only here: ``import autodiff`` does not need
+it.  PyTorch is imported only when ``oracle="torch"`` is asked for.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from typing import Callable, Sequence
+
+try:
+    from hypothesis import assume
+    from hypothesis import strategies as st
+except ImportError as err:  # pragma: no cover - exercised in a subprocess test
+    raise ImportError(
+        "autodiff.testing needs Hypothesis (pip install hypothesis); "
+        "the rest of autodiff does not"
+    ) from err
+
+from . import value as _value_module
+from .backprop import grad
+from .checks import _close, numerical_grad
+from .modes import no_grad
+from .ops import OPS
+from .value import Value, dot, sum as value_sum
+
+__all__ = [
+    "DEFAULT_TOLERANCES",
+    "DOMAINS",
+    "MARGIN",
+    "BOUND",
+    "NEIGHBOURHOOD",
+    "floats_in",
+    "points",
+    "expressions",
+    "RandomExpression",
+    "assert_gradients_close",
+]
+
+#: The domain names an op's inputs may have (`autodiff.ops.Op.domain`).
+DOMAINS = ("any", "positive", "nonzero", "nonkink")
+
+#: How far from 0 (the edge of "positive", the pole of "nonzero", the kink of
+#: "nonkink") drawn points and the inputs of every op in an expression stay.
+MARGIN = 0.1
+
+#: The largest magnitude of any value inside a drawn expression; keeps the
+#: round-off of central differences small against the gradients.
+BOUND = 1e3
+
+#: Half-width of the box around an expression's point inside which every op's
+#: inputs are checked to stay in their domains (100 times the default eps of
+#: the central differences).
+NEIGHBOURHOOD = 1e-4
+
+# Operands that are plain numbers (constants) keep this far from 0 and this
+# small, and "**c" exponents are drawn from this range.
+_CONSTANT_MARGIN = 0.25
+_CONSTANT_BOUND = 3.0
+_EXPONENT_RANGE = (-2.0, 3.0)
+
+
+# --------------------------------------------------------------------------
+# Points
+
+
+def _check_domain(domain) -> str:
+    if not isinstance(domain, str) or domain not in DOMAINS:
+        raise ValueError(f"domain must be one of {', '.join(DOMAINS)}; got {domain!r}")
+    return domain
+
+
+def floats_in(domain: str = "any", *, bound: float = 3.0, margin: float = MARGIN):
+    """A strategy of finite floats inside one op-input domain.
+
+    Args:
+        domain: "any" (in [-bound, bound]), "positive" (in [margin, bound]),
+            "nonzero" or "nonkink" (margin <= |x| <= bound).
+        bound: the largest magnitude drawn.
+        margin: the distance kept from 0 by the restricted domains.
+
+    Returns:
+        A Hypothesis strategy of floats.
+    """
+    _check_domain(domain)
+    if not (isinstance(margin, (int, float)) and isinstance(bound, (int, float))):
+        raise TypeError(
+            f"bound and margin must be numbers, got {type(bound).__name__} "
+            f"and {type(margin).__name__}"
+        )
+    if not (0.0 < margin < bound < math.inf):
+        raise ValueError(
+            f"need 0 < margin < bound < inf, got margin={margin!r}, bound={bound!r}"
+        )
+    bound, margin = float(bound), float(margin)
+    if domain == "any":
+        return st.floats(-bound, bound)
+    if domain == "positive":
+        return st.floats(margin, bound)
+    return st.one_of(st.floats(margin, bound), st.floats(-bound, -margin))
+
+
+def points(n: int, domain="any", *, bound: float = 3.0, margin: float = MARGIN):
+    """A strategy of points: lists of ``n`` floats, each inside its domain.
+
+    Args:
+        n: the number of coordinates (>= 0).
+        domain: one domain name for every coordinate, or a sequence of ``n``
+            names (an op's ``domain``, for instance): see `floats_in`.
+        bound, margin: as in `floats_in`.
+
+    Returns:
+        A Hypothesis strategy of lists of floats.
+    """
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TypeError(f"n must be an int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    if isinstance(domain, str):
+        domains = [domain] * n
+    else:
+        domains = list(domain)
+        if len(domains) != n:
+            raise ValueError(
+                f"domain must be one name or a sequence of n={n} names, got {len(domains)} names"
+            )
+    return st.tuples(*[floats_in(d, bound=bound, margin=margin) for d in domains]).map(list)
+
+
+# --------------------------------------------------------------------------
+# How to apply each op: to Values (through the public operators and
+# functions), and to torch tensors.  An op not listed is applied through its
+# `Value` method when it has one (a new unary op), else through the engine's
+# general node constructor.
+
+_OPERATORS = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+    "**c": operator.pow,
+    "neg": operator.neg,
+    "abs": abs,
+}
+
+
+def _dot_of(args):
+    # args: w₁..wₙ, x₁..xₙ and, when there is an odd number, a bias last
+    n = len(args) // 2
+    if len(args) % 2:
+        return dot(args[:n], args[n : 2 * n], args[-1])
+    return dot(args[:n], args[n:])
+
+
+def _apply_value(name: str, args: list):
+    """Op ``name`` on ``args`` (Values and numbers), as a user would write it."""
+    if name in _OPERATORS:
+        return _OPERATORS[name](*args)
+    if name == "sum":
+        return value_sum(args)
+    if name == "dot":
+        return _dot_of(args)
+    if len(args) == 1 and hasattr(Value, name):
+        return getattr(Value, name)(args[0])
+    parents = tuple(a if isinstance(a, Value) else Value(a) for a in args)
+    return _value_module.apply(OPS[name], parents)
+
+
+def _apply_torch(name: str, args: list):
+    """Op ``name`` on ``args`` (float64 tensors and numbers), in PyTorch."""
+    import torch
+
+    if name in _OPERATORS:
+        if name == "abs":
+            return torch.abs(args[0])
+        return _OPERATORS[name](*args)
+    tensors = [
+        a if isinstance(a, torch.Tensor) else torch.tensor(float(a), dtype=torch.float64)
+        for a in args
+    ]
+    if name == "sum":
+        return torch.stack(tensors).sum()
+    if name == "dot":
+        n = len(tensors) // 2
+        out = torch.dot(torch.stack(tensors[:n]), torch.stack(tensors[n : 2 * n]))
+        return out + tensors[-1] if len(tensors) % 2 else out
+    function = getattr(torch, name, None)
+    if len(args) != 1 or function is None:
+        raise NotImplementedError(
+            f"autodiff.testing has no PyTorch translation for op {name!r}; "
+            f"add one to _apply_torch"
+        )
+    return function(tensors[0])
+
+
+def _domain_of(op, i: int) -> str:
+    """The domain of input ``i`` of ``op`` (an n-ary op lists one, for all)."""
+    if not op.domain:
+        return "any"
+    return op.domain[i] if i < len(op.domain) else op.domain[-1]
+
+
+def _in_domain(domain: str, v: float, margin: float) -> bool:
+    if domain == "positive":
+        return v > margin
+    if domain in ("nonzero", "nonkink"):
+        return abs(v) >= margin
+    return True
+
+
+# --------------------------------------------------------------------------
+# Expressions
+
+
+class RandomExpression:
+    """A random expression graph over the op table, at a point.
+
+    Call it with one Value per input, ``expr(*values)``, to build its graph
+    and get the output Value.  ``expr.torch(*tensors)`` computes the same
+    formula in PyTorch (used by ``assert_gradients_close(..., oracle="torch")``).
+
+    Attributes:
+        n_inputs (int): how many inputs it takes.
+        point (list[float]): where it is valid: at this point every op's
+            inputs are inside the op's domain with MARGIN (and stay on the
+            same side of 0 within ±NEIGHBOURHOOD), and every value that is
+            the input of an op has magnitude at most BOUND (only the final
+            "+" joins of loose ends may exceed it).
+        ops_used (frozenset[str]): the OPS names of the ops it contains,
+            repairs included.
+        steps (tuple): the ops in order, as ``(name, args)``; an int in
+            ``args`` is the index of an earlier node (inputs are nodes
+            0..n_inputs-1, then one node per step), a float is a constant.
+        formula (str): the expression as text, e.g. ``"log((x0 * x1) + 0.5)"``;
+            a node used more than once is named (``"t3 = ...; t3 * t3"``).
+    """
+
+    __slots__ = ("n_inputs", "point", "steps", "ops_used", "_formula")
+
+    def __init__(self, n_inputs: int, point: Sequence[float], steps) -> None:
+        """Args: as the attributes of the same names (`expressions` makes
+        these; build one by hand to pin down a case found by Hypothesis)."""
+        if not isinstance(n_inputs, int) or n_inputs < 0:
+            raise ValueError(f"n_inputs must be an int >= 0, got {n_inputs!r}")
+        if len(point) != n_inputs:
+            raise ValueError(f"point must have n_inputs={n_inputs} coordinates, got {len(point)}")
+        self.n_inputs = n_inputs
+        self.point = _floats(point)
+        self.steps = tuple((name, tuple(args)) for name, args in steps)
+        for i, (name, args) in enumerate(self.steps):
+            if name not in OPS:
+                raise ValueError(f"steps[{i}]: unknown op {name!r}; known: {', '.join(OPS)}")
+            for a in args:
+                if type(a) is int:
+                    if not 0 <= a < n_inputs + i:
+                        raise ValueError(
+                            f"steps[{i}]: node {a} is not an earlier node (0..{n_inputs + i - 1})"
+                        )
+                elif type(a) is not float:
+                    raise TypeError(
+                        f"steps[{i}]: an argument is a node index (int) or a constant "
+                        f"(float), got {type(a).__name__}"
+                    )
+        self.ops_used = frozenset(name for name, _ in self.steps)
+        self._formula = None
+
+    def _run(self, inputs, apply_op, record=None):
+        nodes = list(inputs)
+        for name, args in self.steps:
+            out = apply_op(name, [nodes[a] if type(a) is int else a for a in args])
+            nodes.append(out)
+            if record is not None:
+                record.append(out)
+        return nodes[-1]
+
+    def __call__(self, *inputs) -> Value:
+        """Build the expression's graph on ``inputs`` (Values, or numbers that
+        become leaves) and return its output Value."""
+        if len(inputs) != self.n_inputs:
+            raise TypeError(
+                f"this expression takes {self.n_inputs} inputs, got {len(inputs)}"
+            )
+        values = [
+            x if isinstance(x, Value) else Value(x, label=f"x{i}") for i, x in enumerate(inputs)
+        ]
+        return self._run(values, _apply_value)
+
+    def torch(self, *tensors):
+        """The same formula computed in PyTorch on ``tensors`` (float64 scalars)."""
+        if len(tensors) != self.n_inputs:
+            raise TypeError(
+                f"this expression takes {self.n_inputs} inputs, got {len(tensors)}"
+            )
+        return self._run(tensors, _apply_torch)
+
+    @property
+    def formula(self) -> str:
+        """The expression as text (see the class docstring)."""
+        if self._formula is None:
+            self._formula = _format(self.n_inputs, self.steps)
+        return self._formula
+
+    def __repr__(self) -> str:
+        return f"RandomExpression({self.formula!r}, point={self.point!r})"
+
+
+def _format(n_inputs: int, steps) -> str:
+    uses = [0] * (n_inputs + len(steps))
+    for _, args in steps:
+        for a in args:
+            if type(a) is int:
+                uses[a] += 1
+    texts = [f"x{i}" for i in range(n_inputs)]
+    atoms = [True] * n_inputs  # an atom needs no parentheses as an operand
+    bindings = []
+
+    def raw(a) -> str:
+        return texts[a] if type(a) is int else repr(a)
+
+    def operand(a) -> str:
+        if type(a) is not int:
+            return f"({a!r})" if a < 0 else repr(a)
+        return texts[a] if atoms[a] else f"({texts[a]})"
+
+    for i, (name, args) in enumerate(steps):
+        node = n_inputs + i
+        symbol = OPS[name].symbol
+        if name == "neg":
+            text, atom = f"-{operand(args[0])}", False
+        elif len(args) == 2 and symbol in ("+", "-", "*", "/", "**"):
+            text, atom = f"{operand(args[0])} {symbol} {operand(args[1])}", False
+        elif name == "dot":
+            n = len(args) // 2
+            ws = ", ".join(map(raw, args[:n]))
+            xs = ", ".join(map(raw, args[n : 2 * n]))
+            bias = f", {raw(args[-1])}" if len(args) % 2 else ""
+            text, atom = f"dot([{ws}], [{xs}]{bias})", True
+        elif name == "sum":
+            text, atom = f"sum([{', '.join(map(raw, args))}])", True
+        else:
+            text, atom = f"{name}({', '.join(map(raw, args))})", True
+        if uses[node] > 1:
+            bindings.append(f"t{node} = {text}")
+            text, atom = f"t{node}", True
+        texts.append(text)
+        atoms.append(atom)
+    return "; ".join(bindings + [texts[-1]])
+
+
+class _Builder:
+    """Grows an expression at a fixed point, one op at a time, keeping every
+    op's inputs inside its domain and every value inside BOUND."""
+
+    def __init__(self, draw, point: list[float]) -> None:
+        self.draw = draw
+        self.n_inputs = len(point)
+        self.data = list(point)  # the value of every node at the point
+        self.steps: list[tuple[str, tuple]] = []
+
+    # -- nodes --------------------------------------------------------------
+
+    def node(self, name: str, args, bounded: bool = True):
+        """Append op ``name`` on ``args``; its node index, or None (nothing
+        appended) when its value is not finite or, if ``bounded``, exceeds BOUND."""
+        with no_grad():
+            out = _apply_value(name, [Value(self.data[a]) if type(a) is int else a for a in args])
+        v = out.data
+        if not math.isfinite(v) or (bounded and abs(v) > BOUND):
+            return None
+        self.steps.append((name, tuple(args)))
+        self.data.append(v)
+        return len(self.data) - 1
+
+    def rollback(self, n_steps: int) -> None:
+        del self.steps[n_steps:]
+        del self.data[self.n_inputs + n_steps :]
+
+    def pick(self) -> int:
+        # Counted back from the newest node, so that shrinking makes chains.
+        return len(self.data) - 1 - self.draw(st.integers(0, len(self.data) - 1))
+
+    def constant(self, domain: str) -> float:
+        return self.draw(floats_in(domain, bound=_CONSTANT_BOUND, margin=_CONSTANT_MARGIN))
+
+    def maybe_constant(self) -> bool:
+        return self.draw(st.sampled_from((False, False, False, False, True)))
+
+    # -- repairs ------------------------------------------------------------
+
+    def scaled(self, a):
+        """``a``, or ``a * 10⁻ᵏ`` when |a| > 1, so that the result is at most 1."""
+        if type(a) is not int or abs(self.data[a]) <= 1.0:
+            return a
+        k = math.ceil(math.log10(abs(self.data[a])))
+        return self.node("*", (a, 10.0**-k))
+
+    def fit(self, a, domain: str):
+        """``a`` moved inside ``domain`` with MARGIN (None if that fails)."""
+        if a is None or type(a) is not int or _in_domain(domain, self.data[a], MARGIN):
+            return a
+        if domain == "positive":  # t*t + c, with t scaled so t*t stays small
+            t = self.scaled(a)
+            square = None if t is None else self.node("*", (t, t))
+            c = self.draw(st.floats(0.5, 2.0))
+            return None if square is None else self.node("+", (square, c))
+        # nonzero / nonkink: |a| < MARGIN, so a ± c with c >= 0.5 is >= 0.4 away from 0
+        c = self.draw(st.floats(0.5, 2.0))
+        return self.node("+", (a, c if self.data[a] >= 0.0 else -c))
+
+    # -- ops ----------------------------------------------------------------
+
+    def operands(self, name: str, op) -> list:
+        """Draw the operands of one application of ``op``: node indices, and
+        constants where Python's operators or the n-ary functions take them."""
+        if name == "**c":  # Value ** number
+            return [self.pick(), self.draw(st.floats(*_EXPONENT_RANGE))]
+        if name == "**":  # Value ** Value, or number ** Value (reflected)
+            base = self.constant("positive") if self.maybe_constant() else self.pick()
+            # At an exponent of exactly 0 PyTorch takes ∂(x^y)/∂x as the
+            # constant 0, losing ∂²/∂y∂x, so its double backward is no oracle
+            # there: keep the exponent clear of 0.
+            return [base, self.fit(self.pick(), "nonzero")]
+        if name in ("+", "-", "*", "/"):
+            args = [self.pick(), self.pick()]
+            if self.maybe_constant():  # 2 - x or x - 2: reflected or plain
+                side = self.draw(st.sampled_from((0, 1)))
+                args[side] = self.constant(_domain_of(op, side))
+            return args
+        if op.arity is None:
+            if name == "dot":  # n pairs, and sometimes a bias
+                count = 2 * self.draw(st.integers(1, 3)) + self.draw(st.sampled_from((0, 1)))
+            else:
+                count = self.draw(st.integers(1, 4))
+            args = [
+                self.constant("any") if self.maybe_constant() else self.pick()
+                for _ in range(count)
+            ]
+            if all(type(a) is not int for a in args):
+                args[0] = self.pick()
+            return args
+        return [self.pick() for _ in range(op.arity)]
+
+    def add(self, name: str):
+        """Apply op ``name`` once; its node index, or None if it could not be
+        kept inside the domains and BOUND."""
+        op = OPS[name]
+        drawn = self.operands(name, op)
+        mark = len(self.steps)
+        for attempt in range(2):
+            if attempt:  # second try: every operand scaled to |v| <= 1 first
+                self.rollback(mark)
+                args = [self.scaled(a) for a in drawn]
+            else:
+                args = drawn
+            args = [self.fit(a, _domain_of(op, i)) for i, a in enumerate(args)]
+            if None not in args:
+                out = self.node(name, args)
+                if out is not None:
+                    return out
+        self.rollback(mark)
+        return None
+
+    def join(self) -> None:
+        """Add every node no op uses (inputs included) into the output, so
+        that the output depends on every input and every op."""
+        used = {a for _, args in self.steps for a in args if type(a) is int}
+        out = len(self.data) - 1
+        for i in range(len(self.data) - 1):
+            if i not in used:
+                joined = self.node("+", (out, i), bounded=False)
+                if joined is not None:
+                    out = joined
+
+
+def _stable_near(expr: RandomExpression, data: list[float], h: float) -> bool:
+    """True when, at the point moved by ±h in each input, every op's inputs
+    keep the side of 0 they have at the point (for restricted domains) and
+    every value stays finite."""
+    checks = []  # the nodes that are inputs of ops with a restricted domain
+    for name, args in expr.steps:
+        op = OPS[name]
+        for k, a in enumerate(args):
+            if type(a) is int and _domain_of(op, k) != "any":
+                checks.append(a)
+    for j in range(expr.n_inputs):
+        for step in (h, -h):
+            moved = list(expr.point)
+            moved[j] += step
+            record: list = []
+            with no_grad():
+                expr._run([Value(x) for x in moved], _apply_value, record)
+            values = moved + [v.data for v in record]
+            if not all(math.isfinite(v) for v in values):
+                return False
+            for a in checks:
+                if values[a] == 0.0 or (values[a] > 0.0) != (data[a] > 0.0):
+                    return False
+    return True
+
+
+def expressions(n_inputs: int = 2, max_ops: int = 8, ops=None):
+    """A strategy of `RandomExpression`: random graphs over the op table.
+
+    Args:
+        n_inputs: how many inputs (>= 1); the point is drawn in [-3, 3].
+        max_ops: how many ops to draw (1..max_ops); repairs and the final
+            joins add a few "+", "*" nodes on top.
+        ops: the OPS names to draw from (default: every entry of the table).
+            Ask for one op, ``ops=["log"]``, to test it inside random graphs;
+            repairs still use "+" and "*".
+
+    Returns:
+        A Hypothesis strategy.  Every expression uses each of its inputs and
+        each of its nodes, is valid at its ``.point`` (see `RandomExpression`)
+        and shows its formula in its repr, so a failing example reads well.
+    """
+    for name, value in (("n_inputs", n_inputs), ("max_ops", max_ops)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    if ops is None:
+        names = list(OPS)
+    else:
+        if isinstance(ops, str):
+            raise TypeError(f"ops must be a list of op names, got the str {ops!r}")
+        names = list(ops)
+        unknown = [n for n in names if n not in OPS]
+        if unknown or not names:
+            raise ValueError(
+                f"ops must be a non-empty list of names from autodiff.ops.OPS "
+                f"({', '.join(OPS)}); unknown: {unknown}"
+            )
+    for name in names:
+        for d in OPS[name].domain:
+            if d not in DOMAINS:
+                raise ValueError(f"op {name!r} has domain {d!r}; known: {', '.join(DOMAINS)}")
+
+    @st.composite
+    def draw_expression(draw):
+        point = draw(points(n_inputs, "any"))
+        builder = _Builder(draw, point)
+        for _ in range(draw(st.integers(1, max_ops))):
+            builder.add(draw(st.sampled_from(names)))
+        if not builder.steps:  # every drawn op failed (an op with a narrow range)
+            builder.node("+", (0, 0))
+        builder.join()
+        expr = RandomExpression(n_inputs, point, builder.steps)
+        assume(_stable_near(expr, builder.data, NEIGHBOURHOOD))
+        return expr
+
+    return draw_expression()
+
+
+# --------------------------------------------------------------------------
+# The assertion
+
+#: (atol, rtol) by (oracle, order) when not given.
+DEFAULT_TOLERANCES = {
+    ("central", 1): (1e-6, 1e-5),
+    ("central", 2): (1e-5, 1e-4),
+    ("torch", 1): (1e-12, 1e-9),
+    ("torch", 2): (1e-12, 1e-9),
+}
+
+
+def _floats(xs) -> list[float]:
+    if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
+        raise TypeError(f"xs must be a sequence of numbers, got {type(xs).__name__}")
+    out = []
+    for i, x in enumerate(xs):
+        if isinstance(x, Value):
+            x = x.data
+        if not isinstance(x, numbers.Real):  # NumPy scalars are Real; str is not
+            raise TypeError(f"xs[{i}] must be a real number, got {type(x).__name__}")
+        out.append(float(x))
+    return out
+
+
+def _call(f: Callable, args, what: str):
+    out = f(*args)
+    if not isinstance(out, Value):
+        raise TypeError(f"{what} must return a Value, got {type(out).__name__}")
+    return out
+
+
+def _engine_derivatives(f: Callable, xs: list[float], order: int):
+    """The engine's gradient (by ``backward()``) or Hessian (by nested `grad`)."""
+    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
+    out = _call(f, leaves, "f")
+    if order == 1:
+        out.backward()
+        return [leaf.grad for leaf in leaves]
+    first = grad(out, leaves, create_graph=True)
+    return [grad(g, leaves) for g in first]
+
+
+def _central_derivatives(f: Callable, xs: list[float], order: int, eps: float):
+    """Central differences: of f (order 1), or of the engine's gradient of f
+    (order 2, so the first derivatives, checked separately, are the base)."""
+    if order == 1:
+        return numerical_grad(f, xs, eps)
+    n = len(xs)
+    columns = []
+    for j in range(n):
+        sides = []
+        for step in (eps, -eps):
+            moved = list(xs)
+            moved[j] += step
+            leaves = [Value(x) for x in moved]
+            sides.append(grad(_call(f, leaves, "f"), leaves))
+        columns.append([(sides[0][i] - sides[1][i]) / (2.0 * eps) for i in range(n)])
+    return [[columns[j][i] for j in range(n)] for i in range(n)]
+
+
+def _torch_derivatives(f: Callable, xs: list[float], order: int):
+    """PyTorch float64 autograd of ``f.torch`` (or of ``f`` on tensors)."""
+    try:
+        import torch
+    except ImportError as err:
+        raise ImportError('oracle="torch" needs PyTorch (pip install torch)') from err
+    tf = getattr(f, "torch", None) or f
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    n = len(ts)
+    try:
+        out = tf(*ts)
+    except (TypeError, AttributeError) as err:
+        raise TypeError(
+            'oracle="torch" calls f with float64 torch tensors, and f failed on them '
+            f"({type(err).__name__}: {err}); write f with operators and methods "
+            "(x.exp(), x.tanh(), ...) or give it a .torch attribute"
+        ) from err
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"f on torch tensors must return a tensor, got {type(out).__name__}")
+
+    def gradients(y, **kwargs):
+        if not y.requires_grad:
+            return [None] * n
+        return torch.autograd.grad(y, ts, allow_unused=True, **kwargs)
+
+    if order == 1:
+        return [0.0 if g is None else g.item() for g in gradients(out)]
+    rows = []
+    for g in gradients(out, create_graph=True):
+        row = [None] * n if g is None else gradients(g, retain_graph=True)
+        rows.append([0.0 if h is None else h.item() for h in row])
+    return rows
+
+
+def assert_gradients_close(
+    f: Callable,
+    xs,
+    *,
+    oracle: str = "central",
+    order: int = 1,
+    atol: float | None = None,
+    rtol: float | None = None,
+    eps: float | None = None,
+):
+    """Assert that the engine differentiates ``f`` at ``xs`` as an oracle does.
+
+    Args:
+        f: called as ``f(*values)`` with one leaf Value per input; returns a
+            Value.  A `RandomExpression` works as is.
+        xs: the point, a sequence of real numbers.
+        oracle: "central" — central differences of ``f`` for order 1, of the
+            engine's first derivatives for order 2; or "torch" — PyTorch
+            float64 autograd (double backward for order 2) of ``f.torch`` if
+            ``f`` has that attribute, else of ``f`` itself called on tensors.
+        order: 1 compares the gradient (the engine's by ``backward()``);
+            2 the Hessian (the engine's by nested ``grad(create_graph=True)``).
+        atol, rtol: a derivative passes when |engine − oracle| <= atol +
+            rtol·|oracle| (nan only against nan, ±inf only against itself);
+            defaults in `DEFAULT_TOLERANCES`.
+        eps: the central-difference step; default 1e-6 (order 1), 1e-5 (order 2).
+
+    Returns:
+        The engine's derivatives: a list (order 1) or a list of rows (order 2).
+
+    Raises:
+        AssertionError: some derivative disagrees; the message is a table with
+            a row per derivative: point, engine, oracle, difference.
+    """
+    if oracle not in ("central", "torch"):
+        raise ValueError(f'oracle must be "central" or "torch", got {oracle!r}')
+    if order not in (1, 2) or isinstance(order, bool):
+        raise ValueError(f"order must be 1 or 2, got {order!r}")
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    xs = _floats(xs)
+    default_atol, default_rtol = DEFAULT_TOLERANCES[oracle, order]
+    atol = default_atol if atol is None else atol
+    rtol = default_rtol if rtol is None else rtol
+    eps = (1e-6 if order == 1 else 1e-5) if eps is None else eps
+
+    engine = _engine_derivatives(f, xs, order)
+    if oracle == "central":
+        expected = _central_derivatives(f, xs, order, eps)
+    else:
+        expected = _torch_derivatives(f, xs, order)
+
+    if order == 1:
+        rows = [(f"d/dx{i}", xs[i], engine[i], expected[i]) for i in range(len(xs))]
+    else:
+        rows = [
+            (f"d2/dx{i}dx{j}", None, engine[i][j], expected[i][j])
+            for i in range(len(xs))
+            for j in range(len(xs))
+        ]
+    bad = [not _close(a, e, atol, rtol) for _, _, a, e in rows]
+    if any(bad):
+        name = repr(f) if isinstance(f, RandomExpression) else getattr(f, "__qualname__", repr(f))
+        header = f"  {'derivative':<14}{'x':>24}{'engine':>24}{oracle:>24}{'|diff|':>12}"
+        lines = [
+            f"  {label:<14}{'' if x is None else repr(x):>24}{a!r:>24}{e!r:>24}"
+            f"{abs(a - e):>12.3g}{'   <- mismatch' if b else ''}"
+            for (label, x, a, e), b in zip(rows, bad)
+        ]
+        raise AssertionError(
+            f"{sum(bad)} of {len(rows)} order-{order} derivatives of {name} at xs={xs} "
+            f"disagree with the {oracle} oracle (atol={atol}, rtol={rtol}):\n"
+            + "\n".join([header, *lines])
+        )
+    return engine
