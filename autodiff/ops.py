@@ -193,11 +193,15 @@ def _sign(F, x) -> float:
     return 1.0 if v > 0.0 else -1.0 if v < 0.0 else 0.0
 
 
+def weighted_sum(ws, xs, b: float = 0.0) -> float:
+    """Σ wᵢxᵢ + b over two equal-length sequences of floats: dot's forward."""
+    return sum(map(operator.mul, ws, xs), b)
+
+
 def _dot_forward(inputs) -> float:
     # inputs: w₁..wₙ, x₁..xₙ, and optionally a bias b last
     n = len(inputs) >> 1
-    total = sum(map(operator.mul, inputs[:n], inputs[n : 2 * n]), 0.0)
-    return total + inputs[-1] if len(inputs) & 1 else total
+    return weighted_sum(inputs[:n], inputs[n : 2 * n], inputs[-1] if len(inputs) & 1 else 0.0)
 
 
 def _dot_partials(F, inputs, r):

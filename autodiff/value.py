@@ -18,6 +18,7 @@ from . import backprop
 from .graph import topological_order
 from .modes import AnomalyError, state
 from .ops import OPS, UNARY_FUNCTIONS, Op
+from .ops import weighted_sum as _weighted_sum
 
 
 class Value:
@@ -331,7 +332,6 @@ def sum(values: Iterable) -> Value:  # noqa: A001 - the engine's n-ary sum
 _SUM = OPS["sum"]
 _sum_forward = _SUM.forward
 _DOT = OPS["dot"]
-_dot_forward = _DOT.forward
 
 
 def dot(ws: Iterable, xs: Iterable, bias=None) -> Value:
@@ -346,26 +346,27 @@ def dot(ws: Iterable, xs: Iterable, bias=None) -> Value:
     if xs.__class__ is not list and xs.__class__ is not tuple:
         xs = list(xs)
     # As in sum: one pass checks the classes and reads the data.
-    inputs = [w.data for w in ws if w.__class__ is Value]
-    inputs += [x.data for x in xs if x.__class__ is Value]
-    if len(inputs) != len(ws) + len(xs) or (
+    wd = [w.data for w in ws if w.__class__ is Value]
+    xd = [x.data for x in xs if x.__class__ is Value]
+    if len(wd) != len(ws) or len(xd) != len(xs) or (
         bias is not None and bias.__class__ is not Value
     ):
         ws = _values(ws, "ws")
         xs = _values(xs, "xs")
         if bias is not None:
             bias = as_value(bias, "bias")
-        inputs = [v.data for v in (*ws, *xs)]
+        wd = [w.data for w in ws]
+        xd = [x.data for x in xs]
     if len(ws) != len(xs):
         raise ValueError(f"dot needs equal lengths, got {len(ws)} ws and {len(xs)} xs")
     if bias is None:
         if not ws:
             return Value(0.0)
         parents = (*ws, *xs)
+        data = _weighted_sum(wd, xd)
     else:
         parents = (*ws, *xs, bias)
-        inputs.append(bias.data)
-    data = _dot_forward(inputs)
+        data = _weighted_sum(wd, xd, bias.data)
     if state.plain:
         out = _new(Value)
         out.data = data
