@@ -34,3 +34,18 @@ def require_dot():
     """Skip (outside CI) when Graphviz's dot is missing; CI fails at start instead."""
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's `dot` is not installed (apt-get install graphviz)")
+
+
+@pytest.fixture
+def gc_disabled():
+    """The cyclic garbage collector off for the test (restored after): what
+    frees a graph then is reference counting alone."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -1,7 +1,6 @@
 """A chain of a million nodes: built, differentiated and freed without
 recursion and without the cycle collector."""
 
-import gc
 import math
 import weakref
 
@@ -9,19 +8,6 @@ import pytest
 
 import autodiff
 from autodiff import Value
-
-
-@pytest.fixture
-def gc_disabled():
-    # The graph has no cycles, so reference counting alone frees it; with the
-    # collector off, building a million nodes also costs half as much.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @pytest.mark.slow

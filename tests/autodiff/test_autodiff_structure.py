@@ -1,7 +1,6 @@
 """Structural cases with hand-derived gradients: reuse, x*x, diamonds, deep
 chains, freeing, repeated backward, zero_grad, grad(), detach and repr."""
 
-import gc
 import math
 import weakref
 
@@ -254,17 +253,6 @@ def _build(x):
     v = u.tanh() + u.exp() / (x + 2.0)
     w = autodiff.dot([v, u], [x, 3.0]) + autodiff.sum([v, x, 1.0])
     return u, w
-
-
-@pytest.fixture
-def gc_disabled():
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @pytest.mark.parametrize("after", ["forward", "backward", "grad", "create_graph"])
