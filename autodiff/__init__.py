@@ -9,8 +9,9 @@
 
 The pieces: `Value` (a graph node, in `value`), the op table (`ops`), the
 traversal (`graph`), the chain rule (`backprop`), the recording modes
-(`modes`), numerical checks (`checks`) and Hypothesis strategies (`testing`,
-imported on its own so that Hypothesis stays optional).
+(`modes`), numerical checks (`checks`), the safe expression parser
+(`expression`) and Hypothesis strategies (`testing`, imported on its own so
+that Hypothesis stays optional).
 """
 
 from .backprop import grad, local_grads
