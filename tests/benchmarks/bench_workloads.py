@@ -260,15 +260,21 @@ def graph_size(root) -> tuple[int, int, int]:
 # W2: depth
 
 
-def chain_ours(n: int, x0: float = 0.3) -> tuple[float, float]:
-    """Build the chain on `autodiff.Value`, backward; ``(result, ∂result/∂x0)``."""
-    from autodiff import Value
-
-    x = start = Value(x0)
+def _chain(value_type, n: int, x0: float) -> tuple[float, float]:
+    """The chain on scalar nodes of ``value_type``, backward; ``(result,
+    ∂result/∂x0)``.  One function for ours and micrograd: the same work."""
+    x = start = value_type(x0)
     for _ in range(n):
         x = x * SCALE + SHIFT
     x.backward()
     return x.data, start.grad
+
+
+def chain_ours(n: int, x0: float = 0.3) -> tuple[float, float]:
+    """Build the chain on `autodiff.Value`, backward; ``(result, ∂result/∂x0)``."""
+    from autodiff import Value
+
+    return _chain(Value, n, x0)
 
 
 def chain_micrograd(n: int, x0: float = 0.3) -> tuple[float, float]:
@@ -276,11 +282,7 @@ def chain_micrograd(n: int, x0: float = 0.3) -> tuple[float, float]:
     about a thousand levels, with RecursionError)."""
     from micrograd.engine import Value
 
-    x = start = Value(x0)
-    for _ in range(n):
-        x = x * SCALE + SHIFT
-    x.backward()
-    return x.data, start.grad
+    return _chain(Value, n, x0)
 
 
 def chain_torch(n: int, x0: float = 0.3) -> tuple[float, float]:
