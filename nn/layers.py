@@ -80,7 +80,10 @@ def _leaves(x, labels: list[str]) -> list:
             f"got {type(x).__name__}"
         )
     if len(x) != len(labels):
-        raise ValueError(f"input has {len(x)} values, but the model takes {len(labels)} (nin)")
+        raise ValueError(
+            f"input has {len(x)} value{'' if len(x) == 1 else 's'}, "
+            f"but the model takes {len(labels)} (nin)"
+        )
     out = []
     append = out.append
     for k, (xk, text) in enumerate(zip(x, labels)):

@@ -297,7 +297,7 @@ def test_wrong_input_length_names_both_lengths():
         model([1.0, 2.0])
     with pytest.raises(ValueError, match="input has 4 values, but the model takes 3"):
         Layer(3, 2)([1.0, 2.0, 3.0, 4.0])
-    with pytest.raises(ValueError, match="input has 1 values, but the model takes 3"):
+    with pytest.raises(ValueError, match="input has 1 value, but the model takes 3"):
         Neuron(3)([1.0])
 
 
