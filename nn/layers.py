@@ -350,17 +350,9 @@ class Layer(Module):
     def _forward(self, inputs: list) -> list:
         return [n._forward(inputs) for n in self.neurons]
 
-    def parameters(self) -> list:
-        """Every neuron's parameters, neuron by neuron."""
-        return [p for n in self.neurons for p in (*n.w, n.b)]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``("neurons.j.w.k", w)`` and ``("neurons.j.b", b)`` pairs."""
-        return [
-            (f"neurons.{j}.{name}", p)
-            for j, n in enumerate(self.neurons)
-            for name, p in n.named_parameters()
-        ]
+    def named_children(self) -> list[tuple[str, Module]]:
+        """``("neurons.j", neuron)`` for each neuron."""
+        return [(f"neurons.{j}", n) for j, n in enumerate(self.neurons)]
 
     def architecture(self) -> dict:
         """``{"type": "Layer", "nin": …, "nout": …, "activation": …}``."""
@@ -492,18 +484,9 @@ class MLP(Module):
             values = [n._forward(values) for n in layer.neurons]
         return values[0] if len(values) == 1 else values
 
-    def parameters(self) -> list:
-        """Every parameter, layer by layer, neuron by neuron, w then b."""
-        return [p for layer in self.layers for n in layer.neurons for p in (*n.w, n.b)]
-
-    def named_parameters(self) -> list[tuple[str, Value]]:
-        """``("layers.i.neurons.j.w.k", w)`` and ``("layers.i.neurons.j.b", b)``
-        pairs (i = l − 1)."""
-        return [
-            (f"layers.{i}.{name}", p)
-            for i, layer in enumerate(self.layers)
-            for name, p in layer.named_parameters()
-        ]
+    def named_children(self) -> list[tuple[str, Module]]:
+        """``("layers.i", layer)`` for each layer (i = l − 1)."""
+        return [(f"layers.{i}", layer) for i, layer in enumerate(self.layers)]
 
     def architecture(self) -> dict:
         """``{"type": "MLP", "nin": …, "nouts": […], "activations": […]}``."""

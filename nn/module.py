@@ -26,11 +26,18 @@ __all__ = ["Module"]
 class Module:
     """Base class of `Neuron`, `Layer` and `MLP`.
 
-    Subclasses provide `named_parameters` (and usually a faster `parameters`)
-    and `architecture`; everything else is built on those.
+    A module made of others provides `named_children`; one that holds
+    parameters itself (a `Neuron`) provides `parameters` and
+    `named_parameters`.  Both provide `architecture`; everything else is
+    built on those.
     """
 
     # -- parameters ---------------------------------------------------------
+
+    def named_children(self) -> list[tuple[str, "Module"]]:
+        """``(name, module)`` for each direct part, in order, e.g.
+        ``("neurons.3", neuron)``: the prefix of that part's parameter names."""
+        return []
 
     def named_parameters(self) -> list[tuple[str, object]]:
         """``(name, Value)`` pairs for every parameter, in `parameters` order.
@@ -38,13 +45,17 @@ class Module:
         Names are stable dotted paths (see the module docstring), e.g.
         ``"layers.0.neurons.3.w.1"``.
         """
-        return []
+        return [
+            (f"{prefix}.{name}", p)
+            for prefix, child in self.named_children()
+            for name, p in child.named_parameters()
+        ]
 
     def parameters(self) -> list:
         """Every parameter (a `Value`), in a fixed order: per neuron its
         weights w₀…wₙ₋₁ then its bias, neurons in order, layers in order
         (micrograd's order)."""
-        return [p for _, p in self.named_parameters()]
+        return [p for _, child in self.named_children() for p in child.parameters()]
 
     def zero_grad(self) -> None:
         """Set every parameter's ``.grad`` to 0.0 (call it before ``backward``)."""
