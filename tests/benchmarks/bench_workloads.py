@@ -392,7 +392,19 @@ def width_inputs(n: int, seed: int = SEED) -> tuple[list[float], list[float]]:
     return [rng.uniform(-1, 1) for _ in range(n)], [rng.uniform(-1, 1) for _ in range(n)]
 
 
-class WidthOurs:
+class _ScalarLeaves:
+    """A W4 competitor whose leaves ``w`` and ``x`` are scalar nodes with a
+    ``.grad`` float (ours and micrograd's)."""
+
+    def reset(self) -> None:
+        """Zero the leaves' gradients (not part of the timed work)."""
+        for v in self.w:
+            v.grad = 0.0
+        for v in self.x:
+            v.grad = 0.0
+
+
+class WidthOurs(_ScalarLeaves):
     """W4 on `autodiff`: one `autodiff.sum` node over n product nodes
     (``"dot"``: one `autodiff.dot` node, for comparison)."""
 
@@ -406,13 +418,6 @@ class WidthOurs:
         self.w = [autodiff.Value(v) for v in ws]
         self.x = [autodiff.Value(v) for v in xs]
 
-    def reset(self) -> None:
-        """Zero the leaves' gradients (not part of the timed work)."""
-        for v in self.w:
-            v.grad = 0.0
-        for v in self.x:
-            v.grad = 0.0
-
     def run(self) -> tuple[float, list[float], list[float]]:
         """Forward and backward; ``(sum, grads_w, grads_x)`` after a `reset`."""
         if self.form == "sum":
@@ -423,7 +428,7 @@ class WidthOurs:
         return s.data, [v.grad for v in self.w], [v.grad for v in self.x]
 
 
-class WidthMicrograd:
+class WidthMicrograd(_ScalarLeaves):
     """W4 on micrograd: ``"builtin"`` is Python's ``sum`` over the products (a
     chain of n additions: its recursive backward fails with RecursionError);
     ``"tree"`` adds them pairwise (depth log₂ n), micrograd's best working
@@ -437,13 +442,6 @@ class WidthMicrograd:
         self.form = form
         self.w = [Value(v) for v in ws]
         self.x = [Value(v) for v in xs]
-
-    def reset(self) -> None:
-        """Zero the leaves' gradients (not part of the timed work)."""
-        for v in self.w:
-            v.grad = 0.0
-        for v in self.x:
-            v.grad = 0.0
 
     def run(self) -> tuple[float, list[float], list[float]]:
         """Forward and backward; ``(sum, grads_w, grads_x)`` after a `reset`."""
