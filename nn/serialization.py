@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 
-from .atomic import write_atomically
+from .files import write_atomically
 
 FORMAT = "chainrule.nn"
 VERSION = 1

@@ -35,7 +35,7 @@ import unicodedata
 
 import autodiff
 from autodiff import Value
-from nn.atomic import write_atomically
+from nn.files import write_atomically
 from autodiff.expression import FUNCTIONS, MAX_EXPONENT, MAX_LENGTH, ExpressionError, parse
 
 PROG = "chainrule"

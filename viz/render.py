@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from nn.atomic import write_atomically
+from nn.files import write_atomically
 
 #: The file formats `Drawing.save` writes, by file extension.
 FORMATS = (".svg", ".png", ".pdf", ".dot")

@@ -850,7 +850,7 @@ def main(argv=None) -> int:
     text = "\n".join(head + targets_section(targets) + sections)
     print(text)
     if args.out is not None:
-        from nn.atomic import write_atomically  # never a half-written report
+        from nn.files import write_atomically  # never a half-written report
 
         write_atomically(args.out, text)
         print(f"written to {args.out}", file=sys.stderr)
