@@ -81,7 +81,7 @@ def integer(value: object, name: str, *, minimum: int | None = None) -> int:
     if isinstance(value, bool):
         raise TypeError(f"{name} must be an int, got bool")
     try:
-        n = operator.index(value)  # type: ignore[call-overload]
+        n = operator.index(value)  # type: ignore[arg-type]
     except TypeError:
         raise TypeError(f"{name} must be an int, got {type_name(value)}") from None
     if minimum is not None and n < minimum:
