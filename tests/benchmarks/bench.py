@@ -320,7 +320,8 @@ def report_w1(r: dict, steps: int) -> tuple[list[str], list[tuple[str, str, bool
         "(not timed) that clears the others' garbage, an untimed lead step, then timed steps "
         "back to back with the collector enabled. So each timed step pays for what its "
         "previous step left: nothing for ours and the reference (a graph is freed with its "
-        "last reference), the cyclic graph for micrograd (freed only by the collector). Ours is `nn.MLP(2, [16, 16, 1], weighted_sum=...)` with the cost of "
+        "last reference), the cyclic graph for micrograd (freed only by the collector). "
+        "Ours is `nn.MLP(2, [16, 16, 1], weighted_sum=...)` with the cost of "
         "`nn.batch_loss(model, X, y, \"hinge\", l2=1e-4)`; PyTorch builds micrograd's graph "
         "(a node per w·x and per addition) from 0-d float64 tensors.",
         "",

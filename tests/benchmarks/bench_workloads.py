@@ -174,7 +174,9 @@ class TorchW1:
 
         self.torch = torch
         t = lambda v, g: torch.tensor(v, dtype=torch.float64, requires_grad=g)  # noqa: E731
-        self.layers = [[([t(w, True) for w in ws], t(b, True)) for ws, b in layer] for layer in weights]
+        self.layers = [
+            [([t(w, True) for w in ws], t(b, True)) for ws, b in layer] for layer in weights
+        ]
         self.params = [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
         self.X, self.Y = X, Y
 

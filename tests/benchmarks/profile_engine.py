@@ -126,7 +126,9 @@ def profile(model, steps: int, top: int) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Profile our engine on W1 (micrograd's demo step).")
+    parser = argparse.ArgumentParser(
+        description="Profile our engine on W1 (micrograd's demo step)."
+    )
     parser.add_argument(
         "--weighted-sum",
         choices=("products", "dot", "both"),
@@ -148,7 +150,8 @@ def main(argv=None) -> int:
         nodes, ops, edges = W.graph_size(W.make_w1(name, weights, X, Y).loss())
         print(f"## W1, weighted_sum={kind!r}")
         print()
-        print(f"Graph per step: {nodes} nodes ({ops} op nodes, {nodes - ops} leaves), {edges} edges")
+        leaves = nodes - ops
+        print(f"Graph per step: {nodes} nodes ({ops} op nodes, {leaves} leaves), {edges} edges")
         print()
         split = phases(W.make_w1(name, weights, X, Y), args.steps)
         total = split["step total"]
