@@ -1,4 +1,4 @@
-"""The safe expression parser (autodiff.expression): values and partials
+"""The safe expression parser (viz.cli.expression): values and partials
 against hand-derived formulas, the whitelist, the limits, and two Hypothesis
 properties (random whitelisted expressions agree with an independent float
 evaluator; random junk raises nothing but ExpressionError)."""
@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autodiff import Value
-from autodiff.expression import (
+from viz.cli.expression import (
     FUNCTIONS,
     MAX_EXPONENT,
     MAX_LENGTH,

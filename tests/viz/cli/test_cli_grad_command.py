@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from viz.cli import main, parse_at, CLIError
+from viz.cli import CLIError, main, parse_at
 
 
 def run(capsys, *argv):
@@ -248,12 +248,12 @@ def test_a_graph_too_large_to_draw_is_a_user_error(capsys, tmp_path, require_dot
 
 
 def test_a_bug_is_one_line_with_status_1(capsys, monkeypatch):
-    import viz.cli
+    import viz.cli.grad
 
     def broken(args):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(viz.cli, "_cmd_grad", broken)
+    monkeypatch.setattr(viz.cli.grad, "run", broken)
     monkeypatch.delenv("CHAINRULE_DEBUG", raising=False)
     status, out, err = run(capsys, "grad", "x", "--at", "x=1")
     assert status == 1
