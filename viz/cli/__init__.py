@@ -76,7 +76,8 @@ class _Parser(argparse.ArgumentParser):
 def version() -> str:
     """The installed distribution's version, or the engine's when not installed."""
     try:
-        from importlib.metadata import PackageNotFoundError, version as dist_version
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as dist_version
 
         return dist_version("chainrule")
     except PackageNotFoundError:
@@ -144,7 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    grad_parser.add_argument("expression", metavar="EXPR", help="the expression, e.g. 'x**2 * sin(y)'")
+    grad_parser.add_argument(
+        "expression", metavar="EXPR", help="the expression, e.g. 'x**2 * sin(y)'"
+    )
     grad_parser.add_argument(
         "--at",
         action="append",
@@ -176,9 +179,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="out", metavar="DIR", help="where to write the SVGs (default: ./out)"
     )
     demo_parser.add_argument(
-        "--steps", type=_positive_int, default=100, metavar="N", help="training steps (default: 100)"
+        "--steps", type=_positive_int, default=100, metavar="N",
+        help="training steps (default: 100)",
     )
-    demo_parser.add_argument("--seed", type=_int, default=1337, metavar="S", help="random seed (default: 1337)")
+    demo_parser.add_argument(
+        "--seed", type=_int, default=1337, metavar="S", help="random seed (default: 1337)"
+    )
     demo_parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     demo_parser.set_defaults(run=demo.run)
     return parser

@@ -260,7 +260,8 @@ def present(result: DemoResult, out_dir: str) -> None:
         )
         lines = item.batch.text(max_samples=0).splitlines()
         print("\n".join(line for line in lines if not line.startswith("…")))
-        print(f"Sample {item.sample} on its own, with C₀ = relu(1 − y·{label('a', L, 0)}) its loss:")
+        output = label("a", L, 0)
+        print(f"Sample {item.sample} on its own, with C₀ = relu(1 − y·{output}) its loss:")
         print(item.alone.text())
 
     paths = {name: os.path.join(out_dir, name) for name in FILES}

@@ -202,7 +202,7 @@ class _Compiler:
                 node, f"{value!r} is not a number; only int and float literals are allowed"
             )
         try:
-            number = float(value)
+            number = float(value)  # type: ignore[arg-type]  # a real number: checked above
         except OverflowError:  # an int literal beyond the float range
             number = math.inf
         if not math.isfinite(number):
@@ -304,13 +304,15 @@ class _Compiler:
             else:
                 program.append(("neg",))
         elif isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)  # what _check_call lets through
             name = node.func.id
             const = self._const_tail(1)
             if const is not None:
                 program[-1] = ("const", OPS[name].forward(const[0]))
             else:
                 program.append(("call", name))
-        else:  # BinOp (the only other node _check lets through)
+        else:
+            assert isinstance(node, ast.BinOp)  # the only other node _check lets through
             name = _BINARY[type(node.op)]
             right_is_const = program[-1][0] == "const"
             if name == "**" and right_is_const:

@@ -61,7 +61,9 @@ def parse_at(items: Iterable[str]) -> dict[str, float]:
             try:
                 value = float(text)
             except ValueError:
-                raise CLIError(f"--at: the value of {name} must be a number, got {text!r}") from None
+                raise CLIError(
+                    f"--at: the value of {name} must be a number, got {text!r}"
+                ) from None
             if not math.isfinite(value):
                 raise CLIError(f"--at: the value of {name} must be finite, got {text!r}")
             if name in values:

@@ -57,7 +57,9 @@ def test_the_blocker_works():
 
 def test_demo_without_matplotlib_and_numpy(tmp_path, require_dot):
     out_dir = tmp_path / "pictures"
-    status, out, err = run_without_plots("demo", "--steps", "2", "--out", str(out_dir), "--no-progress")
+    status, out, err = run_without_plots(
+        "demo", "--steps", "2", "--out", str(out_dir), "--no-progress"
+    )
     assert status == 0, err
     assert "Traceback" not in err and "error" not in err
     assert "loaded: []" in err  # nothing on the demo's path imported them

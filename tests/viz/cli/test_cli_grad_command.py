@@ -211,7 +211,9 @@ def test_svg_write_failure_leaves_no_file(capsys, tmp_path, monkeypatch, require
     assert list(tmp_path.iterdir()) == []
 
 
-def test_svg_failure_during_the_write_keeps_the_old_file(capsys, tmp_path, monkeypatch, require_dot):
+def test_svg_failure_during_the_write_keeps_the_old_file(
+    capsys, tmp_path, monkeypatch, require_dot
+):
     path = tmp_path / "g.svg"
     path.write_text("old")
 
@@ -287,8 +289,14 @@ def test_parse_at():
     "argv, words",
     [
         (["--help"], ["usage: chainrule", "grad", "demo", "--version"]),
-        (["grad", "--help"], ["usage: chainrule grad", "--at", "--svg", "tanh", "first appearance"]),
-        (["demo", "--help"], ["usage: chainrule demo", "--out", "--steps", "--seed", "--no-progress"]),
+        (
+            ["grad", "--help"],
+            ["usage: chainrule grad", "--at", "--svg", "tanh", "first appearance"],
+        ),
+        (
+            ["demo", "--help"],
+            ["usage: chainrule demo", "--out", "--steps", "--seed", "--no-progress", "matplotlib"],
+        ),
     ],
 )
 def test_help(capsys, argv, words):

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autodiff import Value
+from autodiff.ops import UNARY_FUNCTIONS
 from viz.cli.expression import (
     FUNCTIONS,
     MAX_EXPONENT,
@@ -19,7 +20,6 @@ from viz.cli.expression import (
     ExpressionError,
     parse,
 )
-from autodiff.ops import UNARY_FUNCTIONS
 
 
 def value_and_partials(text, **point):
