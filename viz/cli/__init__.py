@@ -35,6 +35,8 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as dist_version
 
 import autodiff
 
@@ -76,9 +78,6 @@ class _Parser(argparse.ArgumentParser):
 def version() -> str:
     """The installed distribution's version, or the engine's when not installed."""
     try:
-        from importlib.metadata import PackageNotFoundError
-        from importlib.metadata import version as dist_version
-
         return dist_version("chainrule")
     except PackageNotFoundError:
         return autodiff.__version__

@@ -170,21 +170,23 @@ def train(problem: Problem, steps: int, progress: bool = True) -> DemoResult:
         "output": _largest_grad(model.layers[-1].neurons[0].w),
         "hidden": _largest_grad([w for n in model.layers[-2].neurons for w in n.w]),
     }
-    # For each weight, the sample whose own loss Cᵢ depends on it most.  The
-    # losses are built on the outputs above (a few nodes each, no new forward
-    # pass); `grad` leaves every .grad as it is.
+    # For each weight, the sample whose own loss Cᵢ depends on it most (the
+    # first of equals, hence -i in the key).  The losses are built on the
+    # outputs above (a few nodes each, no new forward pass); `grad` leaves
+    # every .grad as it is.
     best = {role: (0.0, 0) for role in weights}
     for i, (output, target) in enumerate(zip(outputs, y)):
         sample_grads = grad(hinge(output, target), list(weights.values()))
         for role, g in zip(weights, sample_grads):
             best[role] = max(best[role], (abs(g), -i))
+    chosen = {role: -negated for role, (_, negated) in best.items()}
     explained = tuple(
         ExplainedWeight(
             role,
             weight,
-            -best[role][1],
+            chosen[role],
             explain(cost, weight),
-            explain(hinge(outputs[-best[role][1]], y[-best[role][1]]), weight),
+            explain(hinge(outputs[chosen[role]], y[chosen[role]]), weight),
         )
         for role, weight in weights.items()
     )

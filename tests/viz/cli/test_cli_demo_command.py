@@ -137,6 +137,11 @@ def test_demo_trains_as_an_independent_pytorch_replay(require_dot, three_steps):
         p.grad = None
     final_loss.backward()
     W2, W3 = params[2], params[4]
+    # the printed table of the output layer is ∂C/∂p of the trained model
+    table = out[out.index("Gradients of the output layer") :].splitlines()[2:19]
+    printed = [float(row.split()[-1]) for row in table]
+    expected = [*W3.grad[0].tolist(), params[5].grad[0].item()]
+    assert printed == pytest.approx(expected, rel=1e-5, abs=1e-12)
     k3 = int(W3.grad[0].abs().argmax())
     j2, k2 = divmod(int(W2.grad.abs().flatten().argmax()), W2.shape[1])
     # ... each shown on the sample whose own loss Cᵢ = relu(1 − yᵢsᵢ) has the
