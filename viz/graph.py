@@ -7,8 +7,8 @@ leaves) and the root are coloured apart, with a legend.
 
 ``highlight=`` marks every path from the root down to a node: the chain of
 local derivatives whose product (summed over the paths) is ∂root/∂node, each
-edge labelled with its local derivative — seed 003's picture of the chain
-rule.
+edge labelled with its local derivative: the picture of the chain rule in
+"Backpropagation Explained".
 
 ``collapse="neuron"`` or ``"layer"`` draws each neuron (or layer) of an `nn`
 model as one box, found through the labels `nn` puts on the graph.  A box
@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from autodiff import Value, local_grads, topological_order
+from autodiff.arguments import flag, is_int, type_name
 from nn.notation import label as notation_label
 from nn.notation import parse
 
@@ -111,10 +112,9 @@ def draw_graph(
     roots = _roots(root)
     if not isinstance(rankdir, str) or rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
-    for name, flag in (("show_grad", show_grad), ("legend", legend)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {flag!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+    flag(show_grad, "show_grad")
+    flag(legend, "legend")
+    if not is_int(max_nodes) or max_nodes < 1:
         raise ValueError(f"max_nodes must be an int >= 1, got {max_nodes!r}")
     if collapse is not None and collapse not in COLLAPSE:
         raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}")
@@ -132,7 +132,9 @@ def draw_graph(
     if collapse is None:
         kinds = _draw_full(writer, order, set(roots), show_grad, targets, on_path)
     else:
-        kinds = _draw_collapsed(writer, order, roots, collapse, show_grad, targets, on_path, max_nodes)
+        kinds = _draw_collapsed(
+            writer, order, roots, collapse, show_grad, targets, on_path, max_nodes
+        )
     if legend:
         entries = [(COLOURS[k], DESCRIPTIONS[k]) for k in COLOURS if k in kinds]
         if targets:
@@ -151,11 +153,11 @@ def _roots(root) -> list:
     if isinstance(root, (list, tuple)) and root:
         for i, r in enumerate(root):
             if not isinstance(r, Value):
-                raise TypeError(f"root[{i}] must be a Value, got {type(r).__name__}")
+                raise TypeError(f"root[{i}] must be a Value, got {type_name(r)}")
         return list(root)
     if isinstance(root, (list, tuple)):
         raise ValueError("root is an empty list: give a Value or a non-empty list of Values")
-    raise TypeError(f"root must be a Value or a list of Values, got {type(root).__name__}")
+    raise TypeError(f"root must be a Value or a list of Values, got {type_name(root)}")
 
 
 def _targets(highlight, order: list) -> set:
@@ -167,12 +169,12 @@ def _targets(highlight, order: list) -> set:
         wanted = list(highlight)
     else:
         raise TypeError(
-            f"highlight must be a Value or a list of Values, got {type(highlight).__name__}"
+            f"highlight must be a Value or a list of Values, got {type_name(highlight)}"
         )
     in_graph = set(order)
     for i, v in enumerate(wanted):
         if not isinstance(v, Value):
-            raise TypeError(f"highlight[{i}] must be a Value, got {type(v).__name__}")
+            raise TypeError(f"highlight[{i}] must be a Value, got {type_name(v)}")
         if v not in in_graph:
             raise ValueError(
                 f"highlight target {v!r} is not in the graph of root: only nodes the "
@@ -184,7 +186,7 @@ def _targets(highlight, order: list) -> set:
 def _on_path(order: list, targets: set) -> set:
     """The nodes that depend on a target (targets included): exactly the
     nodes on some path from the root down to a target."""
-    on = set()
+    on: set[Value] = set()
     if not targets:
         return on
     for node in order:  # parents first, so each parent is decided before its children
@@ -280,6 +282,7 @@ def _groups(order: list, mode: str) -> tuple[dict, dict]:
     parsed: dict = {}
     params: dict = {}
     zs = []
+    g: tuple
     for node in order:
         if not node.label:
             continue
@@ -438,7 +441,8 @@ def _group_lines(g: tuple, nodes: list, parsed: dict, show_grad: bool) -> list[s
             z_text = notation_label("z", l, j)
             formula = f"= {z_text}" if act == "linear" else f"= {act}({z_text})"
             title = f"<B>{html_text(notation_label('a', l, j))}</B> {html_text(formula)}"
-            params = f"{_count(len(by_symbol['w']), 'weight')}, {_count(len(by_symbol['b']), 'bias')}"
+            weights, biases = len(by_symbol["w"]), len(by_symbol["b"])
+            params = f"{_count(weights, 'weight')}, {_count(biases, 'bias')}"
         else:
             neurons = {parsed[n].j for n in nodes if n in parsed}
             title = f"<B>layer {g[1]}</B>: {_count(len(neurons), 'neuron')}, {html_text(act)}"

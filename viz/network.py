@@ -1,4 +1,5 @@
-"""`draw_network`: an MLP drawn the way seeds 002 and 003 draw networks.
+"""`draw_network`: an MLP drawn the way "Backward Propagation" and
+"Backpropagation Explained" draw networks.
 
 Layer 0 (the input) and each layer l = 1..L are a column of nodes a⁽ˡ⁾ⱼ;
 each weight w⁽ˡ⁾ⱼₖ is one edge, from node k of layer l−1 to node j of layer
@@ -13,6 +14,7 @@ import math
 from collections.abc import Sequence
 
 from autodiff import Value
+from autodiff.arguments import flag, is_int, type_name
 from nn.notation import label as notation_label
 
 from .render import DotWriter, Drawing, html_text, number, quoted
@@ -68,10 +70,9 @@ def draw_network(
         raise ValueError(f"show must be one of {SHOW}, got {show!r}")
     if not isinstance(rankdir, str) or rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
-    for name, flag in (("labels", labels), ("legend", legend)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"{name} must be True or False, got {flag!r}")
-    if isinstance(max_edges, bool) or not isinstance(max_edges, int) or max_edges < 1:
+    flag(labels, "labels")
+    flag(legend, "legend")
+    if not is_int(max_edges) or max_edges < 1:
         raise ValueError(f"max_edges must be an int >= 1, got {max_edges!r}")
     n_weights = sum(len(n.w) for layer in layers for n in layer)
     if n_weights > max_edges:
@@ -161,7 +162,7 @@ def _layers(model) -> list[list]:
     what = "model must be an nn.MLP (or have .layers[].neurons[] with .w and .b)"
     layers = getattr(model, "layers", None)
     if not isinstance(layers, Sequence) or isinstance(layers, (str, bytes)) or not layers:
-        raise TypeError(f"{what}, got {type(model).__name__}")
+        raise TypeError(f"{what}, got {type_name(model)}")
     out = []
     for i, layer in enumerate(layers):
         neurons = getattr(layer, "neurons", None)
@@ -171,7 +172,9 @@ def _layers(model) -> list[list]:
             w = getattr(neuron, "w", None)
             b = getattr(neuron, "b", None)
             if not isinstance(w, Sequence) or not w or not all(isinstance(x, Value) for x in w):
-                raise TypeError(f"{what}: layers[{i}].neurons[{j}].w is not a non-empty list of Values")
+                raise TypeError(
+                    f"{what}: layers[{i}].neurons[{j}].w is not a non-empty list of Values"
+                )
             if not isinstance(b, Value):
                 raise TypeError(f"{what}: layers[{i}].neurons[{j}].b is not a Value")
         out.append(list(neurons))

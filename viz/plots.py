@@ -14,9 +14,9 @@ pyplot's list of open figures.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 
+from autodiff.arguments import is_int, is_real, type_name
 from nn.checks import real_array
 
 # matplotlib's non-interactive builtin backends (lower case).
@@ -62,13 +62,13 @@ def _subplots(ncols: int, figsize: tuple):
 
 def _real_list(values, what: str) -> list[float]:
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"{what} must be a list of numbers, got {type(values).__name__}")
+        raise TypeError(f"{what} must be a list of numbers, got {type_name(values)}")
     out = []
     for i, v in enumerate(values):
         if v is None:
             out.append(math.nan)  # an epoch without a value: a gap in the curve
-        elif isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise TypeError(f"{what}[{i}] must be a real number, got {type(v).__name__}")
+        elif not is_real(v):
+            raise TypeError(f"{what}[{i}] must be a real number, got {type_name(v)}")
         else:
             out.append(float(v))
     return out
@@ -93,7 +93,8 @@ def plot_history(history, title: str | None = None):
     """
     if not isinstance(history, Mapping):
         raise TypeError(
-            f"history must be an nn.History or a mapping with a 'loss' list, got {type(history).__name__}"
+            "history must be an nn.History or a mapping with a 'loss' list, "
+            f"got {type_name(history)}"
         )
     if "loss" not in history:
         raise ValueError(f"history has no 'loss' list; it has {sorted(map(str, history.keys()))}")
@@ -111,7 +112,7 @@ def plot_history(history, title: str | None = None):
         if all(math.isnan(a) for a in accuracy):
             accuracy = None
     if title is not None and not isinstance(title, str):
-        raise TypeError(f"title must be a str, got {type(title).__name__}")
+        raise TypeError(f"title must be a str, got {type_name(title)}")
 
     fig, axes = _subplots(2 if accuracy else 1, (10 if accuracy else 5.5, 3.6))
     epochs = list(range(1, len(loss) + 1))
@@ -178,7 +179,7 @@ def plot_decision_boundary(
     if not callable(model):
         raise TypeError(
             "model must be callable (an nn.MLP or a function of [x1, x2]), "
-            f"got {type(model).__name__}"
+            f"got {type_name(model)}"
         )
     X = real_array(X, "X")
     if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
@@ -187,13 +188,15 @@ def plot_decision_boundary(
         )
     y = real_array(y, "y")
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise ValueError(f"y must hold one label per point of X ({X.shape[0]}), got shape {y.shape}")
-    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(
+            f"y must hold one label per point of X ({X.shape[0]}), got shape {y.shape}"
+        )
+    if not is_int(resolution) or resolution < 2:
         raise ValueError(f"resolution must be an int >= 2, got {resolution!r}")
-    if isinstance(padding, bool) or not isinstance(padding, numbers.Real) or not (0 <= padding < math.inf):
+    if not is_real(padding) or not (0 <= padding < math.inf):
         raise ValueError(f"padding must be a finite number >= 0, got {padding!r}")
     if title is not None and not isinstance(title, str):
-        raise TypeError(f"title must be a str, got {type(title).__name__}")
+        raise TypeError(f"title must be a str, got {type_name(title)}")
 
     lo, hi = X.min(axis=0) - padding, X.max(axis=0) + padding
     hi = np.where(hi > lo, hi, lo + 1.0)  # a single point still gets an area
@@ -230,7 +233,9 @@ def plot_decision_boundary(
     ax.contourf(xx, yy, regions, levels=np.arange(-0.5, n_classes), cmap=cmap, norm=norm, alpha=0.3)
     if scores is not None and scores.min() < threshold < scores.max():
         ax.contour(xx, yy, scores, levels=[threshold], colors="black", linewidths=1.0)
-    ax.scatter(X[:, 0], X[:, 1], c=labels, cmap=cmap, norm=norm, s=22, edgecolors="black", linewidths=0.5)
+    ax.scatter(
+        X[:, 0], X[:, 1], c=labels, cmap=cmap, norm=norm, s=22, edgecolors="black", linewidths=0.5
+    )
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_xlabel("a⁽⁰⁾₀")
@@ -260,7 +265,9 @@ def _outputs(model, grid):
             nin = None
         if nin is not None:
             if nin != 2:
-                raise ValueError(f"the model takes {nin} inputs; a decision boundary is drawn for 2")
+                raise ValueError(
+                    f"the model takes {nin} inputs; a decision boundary is drawn for 2"
+                )
             from nn import matrix
 
             cache = matrix.forward(model, grid)  # every grid point in one pass
@@ -277,5 +284,7 @@ def _outputs(model, grid):
             rows.append([float(getattr(o, "data", o)) for o in out])
     widths = {len(r) for r in rows}
     if len(widths) != 1 or 0 in widths:
-        raise ValueError("the model must return the same non-zero number of outputs for every point")
+        raise ValueError(
+            "the model must return the same non-zero number of outputs for every point"
+        )
     return np.array(rows, dtype=float)

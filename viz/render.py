@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from autodiff.arguments import type_name
 from nn.files import write_atomically
 
 #: The file formats `Drawing.save` writes, by file extension.
@@ -154,8 +155,12 @@ def render(source: str, fmt: str) -> bytes:
     except graphviz.ExecutableNotFound:
         raise GraphvizNotFound() from None
     except graphviz.CalledProcessError as error:
-        stderr = error.stderr.decode("utf-8", "replace") if isinstance(error.stderr, bytes) else error.stderr
-        raise RuntimeError(f"Graphviz's dot failed (exit status {error.returncode}): {stderr}") from None
+        stderr = error.stderr
+        if isinstance(stderr, bytes):
+            stderr = stderr.decode("utf-8", "replace")
+        raise RuntimeError(
+            f"Graphviz's dot failed (exit status {error.returncode}): {stderr}"
+        ) from None
 
 
 _TEXT_FALLBACK_LINES = 200
@@ -179,7 +184,7 @@ class Drawing:
         self.source = source
         self.node_count = node_count
         self.edge_count = edge_count
-        self._svg = None
+        self._svg: str | None = None
 
     def __repr__(self) -> str:
         return (
@@ -233,7 +238,7 @@ class Drawing:
             FileNotFoundError: the folder does not exist.
         """
         if not isinstance(path, (str, os.PathLike)):
-            raise TypeError(f"path must be a str or os.PathLike, got {type(path).__name__}")
+            raise TypeError(f"path must be a str or os.PathLike, got {type_name(path)}")
         path = Path(path)
         ext = path.suffix.lower()
         if ext not in FORMATS:
@@ -313,7 +318,8 @@ def legend(writer: DotWriter, entries: list[tuple[str, str]], title: str = "lege
         title: the table's heading.
     """
     rows = "".join(
-        f'<TR><TD BGCOLOR="{html_text(colour)}" WIDTH="18"> </TD><TD ALIGN="LEFT">{html_text(text)}</TD></TR>'
+        f'<TR><TD BGCOLOR="{html_text(colour)}" WIDTH="18"> </TD>'
+        f'<TD ALIGN="LEFT">{html_text(text)}</TD></TR>'
         for colour, text in entries
     )
     label = (

@@ -122,7 +122,9 @@ def test_graph_is_drawn_from_the_topological_order_even_when_deep():
 
 
 def red_labelled_edges(svg):
-    return [(t, h, texts) for t, h, texts, stroke in svg["edges"] if stroke == PATH_COLOUR and texts]
+    return [
+        (t, h, texts) for t, h, texts, stroke in svg["edges"] if stroke == PATH_COLOUR and texts
+    ]
 
 
 def test_chain_highlight_product_of_edge_labels_is_the_gradient(svg_of):
@@ -201,6 +203,8 @@ def test_highlight_target_not_in_graph_is_a_value_error():
         ({"legend": 1}, TypeError, "legend"),
         ({"max_nodes": 0}, ValueError, "max_nodes"),
         ({"max_nodes": True}, ValueError, "max_nodes"),
+        ({"max_nodes": 50.0}, ValueError, r"max_nodes must be an int >= 1, got 50\.0"),
+        ({"legend": None}, TypeError, "legend must be True or False, got None"),
         ({"collapse": "neurons"}, ValueError, "collapse must be"),
     ],
 )
@@ -209,7 +213,9 @@ def test_bad_arguments(kwargs, error, match):
         viz.draw_graph(micrograd_example(), **kwargs)
 
 
-@pytest.mark.parametrize("root, error", [(3.0, TypeError), ([], ValueError), ([Value(1.0), 2], TypeError)])
+@pytest.mark.parametrize(
+    "root, error", [(3.0, TypeError), ([], ValueError), ([Value(1.0), 2], TypeError)]
+)
 def test_bad_root(root, error):
     with pytest.raises(error, match="root"):
         viz.draw_graph(root)
@@ -291,3 +297,11 @@ def test_jupyter_display_is_svg(require_dot):
     assert list(bundle) == ["image/svg+xml"]
     ET.fromstring(bundle["image/svg+xml"].encode("utf-8"))
     assert "11 nodes" in repr(drawing)
+
+
+def test_an_integral_max_nodes_of_another_type_is_accepted():
+    np = pytest.importorskip("numpy")
+    drawing = viz.draw_graph(micrograd_example(), max_nodes=np.int64(9))
+    assert drawing.node_count > 0
+    with pytest.raises(ValueError, match="more than max_nodes=1"):
+        viz.draw_graph(micrograd_example(), max_nodes=np.int64(1))

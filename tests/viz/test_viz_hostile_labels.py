@@ -72,7 +72,8 @@ def test_hostile_labels_render_literally_through_dot(svg_of, texts):
     assert len(svg["edges"]) == n + 1 == drawing.edge_count
     # Node ids come from the traversal: the leaves, then the root n{n} and its op.
     for i, t in enumerate(texts):
-        assert _is_subsequence(_expected_lines(t), svg["nodes"][f"n{i}"]), (t, svg["nodes"][f"n{i}"])
+        node = svg["nodes"][f"n{i}"]
+        assert _is_subsequence(_expected_lines(t), node), (t, node)
         assert f"data {i + 1}" in svg["nodes"][f"n{i}"]
     assert _is_subsequence(_expected_lines(texts[0]), svg["nodes"][f"n{n}"])
 

@@ -151,6 +151,14 @@ def test_bad_model_and_options():
         viz.plot_decision_boundary(MLP(2, [1]), X, y, resolution=1)
     with pytest.raises(ValueError, match="padding"):
         viz.plot_decision_boundary(MLP(2, [1]), X, y, padding=-1)
+    with pytest.raises(ValueError, match="resolution must be an int >= 2, got True"):
+        viz.plot_decision_boundary(MLP(2, [1]), X, y, resolution=True)
+    with pytest.raises(ValueError, match="padding must be a finite number >= 0, got False"):
+        viz.plot_decision_boundary(MLP(2, [1]), X, y, padding=False)
+    with pytest.raises(TypeError, match=r"history\['loss'\]\[0\] must be a real number, got bool"):
+        viz.plot_history({"loss": [True]})
+    with pytest.raises(TypeError, match=r"must be a real number, got numpy\.bool"):
+        viz.plot_history({"loss": [np.bool_(True)]})
 
 
 def test_a_gui_backend_that_cannot_start_still_gives_a_figure(tmp_path):
@@ -162,7 +170,8 @@ def test_a_gui_backend_that_cannot_start_still_gives_a_figure(tmp_path):
     # A user's GUI backend chosen after pyplot is loaded, on a machine without
     # a display: pyplot cannot make figures, but the plot still comes back,
     # saves, and the user's setting is left as it was.
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")}
+    hidden = ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")
+    env = {k: v for k, v in os.environ.items() if k not in hidden}
     target = tmp_path / "loss.png"
     code = (
         "import sys, matplotlib, matplotlib.pyplot, viz\n"

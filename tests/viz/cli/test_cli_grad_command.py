@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from viz.cli import main, parse_at, CLIError
+from viz.cli import CLIError, main, parse_at
 
 
 def run(capsys, *argv):
@@ -211,7 +211,9 @@ def test_svg_write_failure_leaves_no_file(capsys, tmp_path, monkeypatch, require
     assert list(tmp_path.iterdir()) == []
 
 
-def test_svg_failure_during_the_write_keeps_the_old_file(capsys, tmp_path, monkeypatch, require_dot):
+def test_svg_failure_during_the_write_keeps_the_old_file(
+    capsys, tmp_path, monkeypatch, require_dot
+):
     path = tmp_path / "g.svg"
     path.write_text("old")
 
@@ -248,12 +250,12 @@ def test_a_graph_too_large_to_draw_is_a_user_error(capsys, tmp_path, require_dot
 
 
 def test_a_bug_is_one_line_with_status_1(capsys, monkeypatch):
-    import viz.cli
+    import viz.cli.grad
 
     def broken(args):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(viz.cli, "_cmd_grad", broken)
+    monkeypatch.setattr(viz.cli.grad, "run", broken)
     monkeypatch.delenv("CHAINRULE_DEBUG", raising=False)
     status, out, err = run(capsys, "grad", "x", "--at", "x=1")
     assert status == 1
@@ -287,8 +289,14 @@ def test_parse_at():
     "argv, words",
     [
         (["--help"], ["usage: chainrule", "grad", "demo", "--version"]),
-        (["grad", "--help"], ["usage: chainrule grad", "--at", "--svg", "tanh", "first appearance"]),
-        (["demo", "--help"], ["usage: chainrule demo", "--out", "--steps", "--seed", "--no-progress"]),
+        (
+            ["grad", "--help"],
+            ["usage: chainrule grad", "--at", "--svg", "tanh", "first appearance"],
+        ),
+        (
+            ["demo", "--help"],
+            ["usage: chainrule demo", "--out", "--steps", "--seed", "--no-progress", "matplotlib"],
+        ),
     ],
 )
 def test_help(capsys, argv, words):

@@ -97,3 +97,47 @@ def test_console_script_demo(tmp_path, require_dot):
         ["neuron_graph.svg", "network.svg", "decision_boundary.svg", "loss.svg"]
     )
     assert out.count(str(tmp_path / "out")) == 4
+
+
+# A child Python in which the op table has one more one-input op, "cube",
+# exposed as a Value method as the table's unary functions are; then the
+# command line, unchanged.
+WITH_CUBE = """
+import sys
+import autodiff.ops as ops
+from autodiff import Value
+
+ops.OPS["cube"] = ops.Op("cube", 1, lambda x: x**3, lambda F, x, r: (3.0 * x * x,), ("any",))
+ops.UNARY_FUNCTIONS = (*ops.UNARY_FUNCTIONS, "cube")
+Value.cube = lambda self: self * self * self
+
+from viz.cli import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def run_with_cube(*argv):
+    done = subprocess.run(
+        [sys.executable, "-c", WITH_CUBE, *argv], capture_output=True, env=child_env(), timeout=120
+    )
+    return done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+
+
+def test_a_new_op_table_entry_needs_no_edit_in_the_command_line():
+    # cube(x) + cube(2) at x = 1.5: 1.5³ + 8, and d/dx = 3·1.5²
+    status, out, err = run_with_cube("grad", "cube(x) + cube(2)", "--at", "x=1.5")
+    assert status == 0, err
+    lines = out.splitlines()
+    assert float(lines[1].split(" = ")[1]) == pytest.approx(1.5**3 + 8.0, rel=1e-12)
+    assert float(lines[2].split(" = ")[1]) == pytest.approx(3 * 1.5**2, rel=1e-12)
+    # the help and the error messages list it with the others
+    status, out, _ = run_with_cube("grad", "--help")
+    assert status == 0
+    assert "cube" in " ".join(out.split())
+    status, _, err = run_with_cube("grad", "cubed(x)", "--at", "x=1")
+    assert status == 2
+    assert "unknown function 'cubed'" in err and "cube" in err.split("functions are:")[1]
+    # and without the entry, cube is unknown
+    status, _, err = run("grad", "cube(x)", "--at", "x=1")
+    assert status == 2 and "unknown function 'cube'" in err

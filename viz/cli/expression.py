@@ -1,6 +1,7 @@
-"""A safe parser for arithmetic expressions that builds autodiff graphs.
+"""A safe parser for arithmetic expressions that builds autodiff graphs: the
+expressions of ``chainrule grad``.
 
-    >>> from autodiff.expression import parse
+    >>> from viz.cli.expression import parse
     >>> f = parse("tanh(x*w + b)")
     >>> f.variables
     ('x', 'w', 'b')
@@ -52,8 +53,9 @@ import unicodedata
 import warnings
 from collections.abc import Mapping
 
-from .ops import OPS, UNARY_FUNCTIONS
-from .value import Value
+from autodiff import Value
+from autodiff.arguments import is_real, type_name
+from autodiff.ops import OPS, UNARY_FUNCTIONS
 
 __all__ = [
     "Expression",
@@ -195,12 +197,12 @@ class _Compiler:
     def _number(self, node: ast.Constant) -> float:
         value = node.value
         # bool is an int subclass, but True is not a number literal
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if not is_real(value):
             raise self._error(
                 node, f"{value!r} is not a number; only int and float literals are allowed"
             )
         try:
-            number = float(value)
+            number = float(value)  # type: ignore[arg-type]  # a real number: checked above
         except OverflowError:  # an int literal beyond the float range
             number = math.inf
         if not math.isfinite(number):
@@ -302,13 +304,15 @@ class _Compiler:
             else:
                 program.append(("neg",))
         elif isinstance(node, ast.Call):
+            assert isinstance(node.func, ast.Name)  # what _check_call lets through
             name = node.func.id
             const = self._const_tail(1)
             if const is not None:
                 program[-1] = ("const", OPS[name].forward(const[0]))
             else:
                 program.append(("call", name))
-        else:  # BinOp (the only other node _check lets through)
+        else:
+            assert isinstance(node, ast.BinOp)  # the only other node _check lets through
             name = _BINARY[type(node.op)]
             right_is_const = program[-1][0] == "const"
             if name == "**" and right_is_const:
@@ -368,7 +372,7 @@ class Expression:
         bound: dict[str, Value] = {}
         for name, value in values.items():
             if not isinstance(name, str):
-                raise TypeError(f"variable names must be str, got {type(name).__name__}")
+                raise TypeError(f"variable names must be str, got {type_name(name)}")
             key = unicodedata.normalize("NFKC", name)
             if key in bound:
                 raise ExpressionError(f"variable {name!r} is given more than once")
@@ -379,7 +383,7 @@ class Expression:
             else:
                 raise TypeError(
                     f"the value of {name!r} must be a real number or a Value, "
-                    f"got {type(value).__name__}"
+                    f"got {type_name(value)}"
                 )
             bound[key] = leaf
         extra = [name for name in bound if name not in self.variables]
@@ -419,7 +423,7 @@ class Expression:
         """
         if values is not None and not isinstance(values, Mapping):
             raise TypeError(
-                f"values must be a mapping of variable name -> value, got {type(values).__name__}"
+                f"values must be a mapping of variable name -> value, got {type_name(values)}"
             )
         given = dict(values) if values is not None else {}
         for name in kwargs:
@@ -465,7 +469,7 @@ def parse(text: str) -> Expression:
             deep, an exponent or a number out of bounds.
     """
     if not isinstance(text, str):
-        raise TypeError(f"expression must be a str, got {type(text).__name__}")
+        raise TypeError(f"expression must be a str, got {type_name(text)}")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
             f"expression is too long: {len(text)} characters (the limit is {MAX_LENGTH})"

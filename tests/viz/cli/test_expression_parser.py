@@ -1,4 +1,4 @@
-"""The safe expression parser (autodiff.expression): values and partials
+"""The safe expression parser (viz.cli.expression): values and partials
 against hand-derived formulas, the whitelist, the limits, and two Hypothesis
 properties (random whitelisted expressions agree with an independent float
 evaluator; random junk raises nothing but ExpressionError)."""
@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from autodiff import Value
-from autodiff.expression import (
+from autodiff.ops import UNARY_FUNCTIONS
+from viz.cli.expression import (
     FUNCTIONS,
     MAX_EXPONENT,
     MAX_LENGTH,
@@ -19,7 +20,6 @@ from autodiff.expression import (
     ExpressionError,
     parse,
 )
-from autodiff.ops import UNARY_FUNCTIONS
 
 
 def value_and_partials(text, **point):
