@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 
 from autodiff import Value
 from autodiff import sum as _sum
+from autodiff.arguments import is_int, type_name
 
 __all__ = [
     "squared_error",
@@ -301,12 +301,12 @@ def cross_entropy(logits, target_index) -> Value:
         ValueError: for an empty list of logits.
     """
     zs = _logits(logits, "cross_entropy")
-    if isinstance(target_index, bool) or not isinstance(target_index, numbers.Integral):
+    if not is_int(target_index):
         raise TypeError(
             f"cross_entropy: target_index must be an int class index, "
-            f"got {type(target_index).__name__} {target_index!r}"
+            f"got {type_name(target_index)} {target_index!r}"
         )
-    t = operator.index(target_index)
+    t = int(target_index)
     if not 0 <= t < len(zs):
         raise IndexError(
             f"cross_entropy: target_index {t} is out of range for {len(zs)} logits "
