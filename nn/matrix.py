@@ -20,12 +20,24 @@ output with binary cross-entropy (Ŷ = A⁽ᴸ⁾; the only output it is support
 with), and a linear output with cross-entropy (Ŷ = softmax(Z⁽ᴸ⁾), Y one-hot)
 or with binary cross-entropy on logits (Ŷ = σ(Z⁽ᴸ⁾)).
 
-NumPy is imported inside the functions, so ``import nn`` does not need it.
+This module needs NumPy: ``import nn.matrix`` raises an ImportError saying
+so when it is not installed.  NumPy itself is imported inside the functions,
+so importing this module stays cheap; ``import nn`` loads it only on first
+use of ``nn.matrix``.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
+
+# Finding NumPy does not import it (that waits for the first computation).
+try:
+    _numpy_found = importlib.util.find_spec("numpy") is not None
+except (ImportError, ValueError):
+    _numpy_found = False
+if not _numpy_found:
+    raise ImportError("nn.matrix needs NumPy, which is not installed: pip install numpy")
 
 from . import layers as _layers
 from .checks import real_array
