@@ -1,7 +1,7 @@
-"""The chain rule of seed 003, laid out for one weight or bias.
+"""The chain rule of "Backpropagation Explained", laid out for one weight or bias.
 
 ``explain(loss, w)`` reads the recorded graph of ``loss`` and shows how
-∂C/∂w is the product seed 003 writes, each factor with its value:
+∂C/∂w is the product "Backpropagation Explained" writes, each factor with its value:
 
     ∂C₀/∂w⁽ˡ⁾ⱼₖ = (∂C₀/∂a⁽ˡ⁾ⱼ)(∂a⁽ˡ⁾ⱼ/∂z⁽ˡ⁾ⱼ)(∂z⁽ˡ⁾ⱼ/∂w⁽ˡ⁾ⱼₖ)
 
@@ -16,7 +16,7 @@ derivative formula is written here, so the factors are what the engine
 computed, and their product is the parameter's gradient.
 
 A loss over n samples (n z⁽ˡ⁾ⱼ nodes for the neuron, one per forward call)
-is shown as seed 003 averages: ∂C/∂w = (1/n) Σᵢ ∂Cᵢ/∂w, one chain per sample,
+is shown as "Backpropagation Explained" averages: ∂C/∂w = (1/n) Σᵢ ∂Cᵢ/∂w, one chain per sample,
 where ∂Cᵢ/∂· is n times the gradient of C through sample i's nodes (exactly
 the per-sample loss's gradient when C is the mean of the Cᵢ, as `nn.fit`
 builds it).  A part of the gradient that does not pass through the z nodes
@@ -158,7 +158,7 @@ class _Graph:
         """The a⁽ˡ⁾ⱼ node made from ``z`` (``z`` itself for a linear node).
 
         Raises ValueError when z also reaches the loss other than through its
-        activation, a graph seed 003's chain does not describe.
+        activation, a graph the chain of "Backpropagation Explained" does not describe.
         """
         a_label = lab.text()
         kids = self.children.get(z, [])
@@ -168,7 +168,8 @@ class _Graph:
         if len(kids) > 1:
             raise ValueError(
                 f"{z.label} is used other than through its activation {a_label}; "
-                "seed 003's chain rule (C ← a ← z ← w) does not describe this graph"
+                "the chain rule of 'Backpropagation Explained' (C ← a ← z ← w) "
+                "does not describe this graph"
             )
         return acts[0]
 
@@ -208,7 +209,7 @@ def _check(loss, param) -> Label:
 
 
 def explain(loss: Value, param: Value) -> "Explanation":
-    """The chain-rule breakdown of ∂loss/∂param, as seed 003 writes it.
+    """The chain-rule breakdown of ∂loss/∂param, as "Backpropagation Explained" writes it.
 
     Args:
         loss: the loss Value (one sample's C₀, or a batch loss C built from
@@ -393,8 +394,9 @@ class Explanation:
         n (int): the number of samples (z⁽ˡ⁾ⱼ nodes of its neuron in the graph).
         samples (tuple[Chain]): one chain-rule product per sample.
         terms (tuple[Term]): factors whose product is the gradient through the
-            z nodes: for one sample, seed 003's three factors; for n samples,
-            1/n and Σᵢ ∂Cᵢ/∂p (seed 003's average; the sum's parts are
+            z nodes: for one sample, the three factors of
+            "Backpropagation Explained"; for n samples,
+            1/n and Σᵢ ∂Cᵢ/∂p (that text's average; the sum's parts are
             ``samples``).
         direct (Term | None): the gradient along the paths from p to the loss
             that avoid the z nodes (e.g. an L2 penalty), or None if no such

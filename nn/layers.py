@@ -15,7 +15,8 @@ A forward call ``mlp(x)`` builds, per call:
 - for node j of layer l: z⁽ˡ⁾ⱼ = Σₖ w⁽ˡ⁾ⱼₖ a⁽ˡ⁻¹⁾ₖ + b⁽ˡ⁾ⱼ — with
   ``weighted_sum="dot"`` (the default, fast) a single `autodiff.dot` node
   over the weights, the inputs and the bias; with ``"products"`` one node per
-  wₖ·aₖ summed with the bias by one `autodiff.sum` node (micrograd's granularity, for drawing the fine-grained graph);
+  wₖ·aₖ summed with the bias by one `autodiff.sum` node (micrograd's
+  granularity, for drawing the fine-grained graph);
 - a⁽ˡ⁾ⱼ = g(z⁽ˡ⁾ⱼ), with g one of "relu", "tanh", "sigmoid", "linear".  For
   "linear" no activation node is made: the z⁽ˡ⁾ⱼ node serves as a⁽ˡ⁾ⱼ.
 

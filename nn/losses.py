@@ -5,7 +5,7 @@ Each function takes one sample's network output(s) and target and returns a
 loss is the mean of these (``nn.fit`` builds it so); the seeds call the
 per-sample loss C₀ and the batch loss C = (1/n) Σᵢ Cᵢ.
 
-- `squared_error`: C₀ = Σⱼ (a⁽ᴸ⁾ⱼ − yⱼ)², seed 003's loss.
+- `squared_error`: C₀ = Σⱼ (a⁽ᴸ⁾ⱼ − yⱼ)², the loss of "Backpropagation Explained".
 - `mse`: the same, divided by the number of outputs.
 - `hinge`: relu(1 − y·s), micrograd's max-margin loss (targets ±1).
 - `binary_cross_entropy`: −[y log p + (1 − y) log(1 − p)] from a probability.
@@ -113,7 +113,8 @@ def _pairs(outputs, targets, caller: str) -> list[tuple]:
 
 
 def squared_error(outputs, targets) -> Value:
-    """C₀ = Σⱼ (aⱼ − yⱼ)², the sum of squared errors of seed 003.
+    """C₀ = Σⱼ (aⱼ − yⱼ)², the sum of squared errors of
+    "Backpropagation Explained".
 
     Args:
         outputs: the network's output a (a Value or number) or outputs aⱼ (a

@@ -1,9 +1,10 @@
 """Backpropagation in matrix form, with NumPy: the four rules of the seeds.
 
 The scalar engine finds every gradient one node at a time; this module does
-the same computation a layer at a time, as seeds 000 and 002 write it, so the
-two can be compared number for number.  Columns are samples (seed 000):
-A⁽⁰⁾ = Xᵀ is n₀ × m, and for l = 1..L
+the same computation a layer at a time, as "Demystifying Deep Learning,
+part 5" and "Backward Propagation" write it, so the two can be compared
+number for number.  Columns are samples (as in "Demystifying Deep
+Learning, part 5"): A⁽⁰⁾ = Xᵀ is n₀ × m, and for l = 1..L
 
     Z⁽ˡ⁾ = W⁽ˡ⁾ A⁽ˡ⁻¹⁾ + b⁽ˡ⁾          A⁽ˡ⁾ = g⁽ˡ⁾(Z⁽ˡ⁾)
 
@@ -15,10 +16,11 @@ named per-sample loss of `nn.losses`), δ⁽ˡ⁾ holding ∂Cᵢ/∂z⁽ˡ⁾ c
     ∂C/∂b⁽ˡ⁾ = Σᵢ δ⁽ˡ⁾ᵢ / m                  (rule 3)
     ∂C/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (A⁽ˡ⁻¹⁾)ᵀ / m            (rule 4)
 
-For the usual output/loss pairs rule 1 is seed 000's δ⁽ᴸ⁾ = Ŷ − Y: a sigmoid
-output with binary cross-entropy (Ŷ = A⁽ᴸ⁾; the only output it is supported
-with), and a linear output with cross-entropy (Ŷ = softmax(Z⁽ᴸ⁾), Y one-hot)
-or with binary cross-entropy on logits (Ŷ = σ(Z⁽ᴸ⁾)).
+For the usual output/loss pairs rule 1 is the δ⁽ᴸ⁾ = Ŷ − Y of
+"Demystifying Deep Learning, part 5": a sigmoid output with binary
+cross-entropy (Ŷ = A⁽ᴸ⁾; the only output it is supported with), and a
+linear output with cross-entropy (Ŷ = softmax(Z⁽ᴸ⁾), Y one-hot) or with
+binary cross-entropy on logits (Ŷ = σ(Z⁽ᴸ⁾)).
 
 This module needs NumPy: ``import nn.matrix`` raises an ImportError saying
 so when it is not installed.  NumPy itself is imported inside the functions,
@@ -107,7 +109,8 @@ def _g_prime(name: str, z, a):
     import numpy as np
 
     if name == "relu":
-        return np.where(z > 0.0, 1.0, 0.0)  # 0 at the kink, as seed 000
+        # 0 at the kink, as in "Demystifying Deep Learning, part 5"
+        return np.where(z > 0.0, 1.0, 0.0)
     if name == "tanh":
         return 1.0 - a * a  # 1 − tanh²(z)
     if name == "sigmoid":
@@ -296,10 +299,12 @@ def _output_delta(loss: str, cache: Cache, Y):
     nL = A.shape[0]
     if loss == "binary_cross_entropy":
         # sigmoid output only: ∇ₐC = (a − y)/(a(1 − a)) and g′ = a(1 − a)
-        # cancel, leaving seed 000's Ŷ − Y (and no division by zero)
+        # cancel, leaving Ŷ − Y, as in
+        # "Demystifying Deep Learning, part 5" (and no division by zero)
         return A - Y
     # rule 1: ∇ₐC ⊙ g′(z).  With a linear output g′ = 1, and for the logit
-    # losses ∇ₐC is already seed 000's Ŷ − Y (Ŷ = σ(z) or softmax(z)).
+    # losses ∇ₐC is already the Ŷ − Y of
+    # "Demystifying Deep Learning, part 5" (Ŷ = σ(z) or softmax(z)).
     if loss == "squared_error":
         grad_a = 2.0 * (A - Y)  # ∂/∂aⱼ Σⱼ (aⱼ − yⱼ)²
     elif loss == "mse":

@@ -72,12 +72,6 @@ def label(symbol: str, l: int, j: int, k: int | None = None) -> str:
     return f"{symbol}⁽{str(l).translate(_SUP)}⁾{sub}"
 
 
-def latex_label(symbol: str, l: int, j: int, k: int | None = None) -> str:
-    """The LaTeX label, e.g. ``latex_label("w", 2, 1, 2) == "w^{(2)}_{12}"``."""
-    _check(symbol, l, j, k)
-    return Label(symbol, l, j, k).latex()
-
-
 def parse(text: str) -> Label | None:
     """The `Label` behind a plain-text label, or None if ``text`` is not one.
 

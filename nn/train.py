@@ -197,7 +197,9 @@ def batch_loss(model, X, y, loss, l2: float = 0.0):
     """
     loss_fn = _resolve_loss(loss)[0]
     if len(X) != len(y) or not len(X):
-        raise ValueError(f"X and y must be non-empty and of equal length, got {len(X)} and {len(y)}")
+        raise ValueError(
+            f"X and y must be non-empty and of equal length, got {len(X)} and {len(y)}"
+        )
     outputs = [model(x) for x in X]
     total = autodiff.sum([loss_fn(out, t) for out, t in zip(outputs, y)]) * (1.0 / len(X))
     if l2:

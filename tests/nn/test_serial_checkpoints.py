@@ -8,8 +8,7 @@ import re
 
 import pytest
 
-from nn import MLP, Layer, Module, Neuron
-from nn import serialization
+from nn import MLP, Layer, Module, Neuron, serialization
 
 
 def snapshot(model):
@@ -112,9 +111,18 @@ def write_checkpoint(path, model, **changes):
         ({"parameters": [1, 2]}, "key 'parameters' must be a JSON object"),
         ({"architecture": None}, "key 'architecture' must be a JSON object"),
         ({"drop": "layers.0.neurons.1.b"}, "missing key 'layers.0.neurons.1.b'"),
-        ({"parameters_update": {"layers.0.neurons.0.w.7": 0.0}}, "unexpected key 'layers.0.neurons.0.w.7'"),
-        ({"parameters_update": {"layers.1.neurons.0.w.0": "1"}}, "'layers.1.neurons.0.w.0' must be a finite real number, got str"),
-        ({"parameters_update": {"layers.1.neurons.0.b": None}}, "'layers.1.neurons.0.b' must be a finite real number, got NoneType"),
+        (
+            {"parameters_update": {"layers.0.neurons.0.w.7": 0.0}},
+            "unexpected key 'layers.0.neurons.0.w.7'",
+        ),
+        (
+            {"parameters_update": {"layers.1.neurons.0.w.0": "1"}},
+            "'layers.1.neurons.0.w.0' must be a finite real number, got str",
+        ),
+        (
+            {"parameters_update": {"layers.1.neurons.0.b": None}},
+            "'layers.1.neurons.0.b' must be a finite real number, got NoneType",
+        ),
         ({"parameters_update": {"layers.1.neurons.0.b": False}}, "got bool"),
     ],
 )

@@ -39,7 +39,9 @@ def test_outputs_and_gradients_match(act, out_act):
         for j, n in enumerate(layer.neurons):
             for k, w in enumerate(n.w):
                 assert lin.weight[j, k].item() == w.data
-                assert math.isclose(lin.weight.grad[j, k].item(), w.grad, rel_tol=1e-12, abs_tol=1e-12)
+                assert math.isclose(
+                    lin.weight.grad[j, k].item(), w.grad, rel_tol=1e-12, abs_tol=1e-12
+                )
             assert math.isclose(lin.bias.grad[j].item(), n.b.grad, rel_tol=1e-12, abs_tol=1e-12)
 
 

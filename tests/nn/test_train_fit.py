@@ -272,7 +272,8 @@ def test_history_reads_like_a_mapping():
     # a mapping of names to lists: len and iteration agree, epochs apart
     assert len(h) == 2 == len(list(h)) and h.epochs == 2 and len(h["accuracy"]) == 2
     assert dict(h) == {"loss": h["loss"], "accuracy": h["accuracy"]}
-    assert [name for name, _ in h.items()] == list(h) and list(h.values()) == [h["loss"], h["accuracy"]]
+    assert [name for name, _ in h.items()] == list(h)
+    assert list(h.values()) == [h["loss"], h["accuracy"]]
     assert h.get("lr") is None
     assert h.to_dict()["steps"] == 2 and h.to_dict()["interrupted"] is False
     assert repr(h).startswith("History(2 epochs, 2 steps, last loss")
