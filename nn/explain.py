@@ -174,6 +174,14 @@ class _Graph:
         return acts[0]
 
 
+def _label_of(node) -> Label:
+    """The parsed label of a node found by an `_is` test (so it has one)."""
+    lab = parse(node.label)
+    if lab is None:
+        raise ValueError(f"explain: the node {node!r} has no label of the seeds' notation")
+    return lab
+
+
 def _is(symbol: str, l: int, j: int | None = None):  # noqa: E741 - the seeds' layer index
     def test(node) -> bool:
         lab = parse(node.label) if node.label else None
@@ -254,7 +262,7 @@ def explain(loss: Value, param: Value) -> "Explanation":
     nexts = []
     for a in acts:
         next_zs, other_path = graph.reach(a, is_next_z)
-        labelled = sorted(((parse(z.label), z) for z in next_zs), key=lambda p: p[0].j)
+        labelled = sorted(((_label_of(z), z) for z in next_zs), key=lambda p: p[0].j)
         rows = [(z, graph.activation_of(z, Label("a", l + 1, lz.j))) for lz, z in labelled]
         nexts.append((rows, other_path and bool(rows)))
 
@@ -311,7 +319,7 @@ def _chain(i, n, lab, z, a, rows, other_path, param, dC, loss) -> Chain:
     )
     expansion = []
     for z2, a2 in rows:
-        i2 = parse(z2.label).j
+        i2 = _label_of(z2).j
         a2_lab, z2_lab = Label("a", l + 1, i2), Label("z", l + 1, i2)
         w_lab = Label("w", l + 1, i2, j)
         (dz2_da,) = grad(z2, [a])

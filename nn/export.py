@@ -68,12 +68,13 @@ def _dense(
                 continue
             j = int(index)
         neurons.setdefault(j, {})[own] = value
-    rows, biases = [], []
+    rows: list[list[float]] = []
+    biases: list[float] = []
     for j in range(len(neurons)):
-        own = neurons[j]
-        count = sum(1 for key in own if key.startswith("w."))
-        rows.append([own[f"w.{k}"] for k in range(count)])
-        biases.append(own["b"])
+        params = neurons[j]
+        count = sum(1 for key in params if key.startswith("w."))
+        rows.append([params[f"w.{k}"] for k in range(count)])
+        biases.append(params["b"])
     if any(len(row) != len(rows[0]) for row in rows):
         raise ValueError(f"to_torch: the neurons of layer {number} have different input counts")
     return _Dense(rows, biases, activation)

@@ -59,7 +59,7 @@ def _check(symbol: str, l: int, j: int, k: int | None) -> None:
     for name, v in (("l", l), ("j", j), ("k", k)):
         if v is None and name == "k":
             continue
-        if not is_int(v) or v < 0:
+        if v is None or not is_int(v) or v < 0:
             raise ValueError(f"label index {name} must be an int >= 0, got {v!r}")
     if (k is None) != (symbol != "w"):
         raise ValueError("a weight label takes j and k; b, z and a labels take j only")
