@@ -50,8 +50,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> ModuleType:
-    # ``nn.matrix`` without importing NumPy at ``import nn``: the submodule is
-    # imported on first access (raising its ImportError if NumPy is missing).
+    # ``nn.matrix`` is imported on first access, so that ``import nn`` works
+    # without NumPy (``nn.matrix`` then raises an ImportError naming the fix).
     if name == "matrix":
         return importlib.import_module(".matrix", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
