@@ -17,6 +17,7 @@ label numbering) only matter to `Module.from_file`, which rebuilds the module
 (each class rebuilds itself: ``from_architecture``).  This module works on a
 module through its public methods only, and imports no other part of nn but
 the file writer and the value check.
+
 Floats are written with ``repr`` precision, so a save/load round trip is
 exact.  Writing is atomic: a temporary file in the target's directory, then
 ``os.replace``.  Reading checks everything before changing any parameter.
