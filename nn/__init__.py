@@ -13,10 +13,16 @@ The pieces: `Module` (parameters, state, checkpoints, gradient table),
 losses (`losses`), optimisers (`optim`), toy data sets (`data`), the training
 loop `fit` and its `History` (in `train`), the chain-rule breakdown of one
 weight's gradient (`explain`), the four rules in matrix form with NumPy
-(`matrix`, which imports NumPy only when used) and the labels (`notation`).
+(`matrix`, which needs NumPy and is loaded on first use, so that ``import
+nn`` works without NumPy) and the labels (`notation`).
 """
 
-from . import data, init, losses, matrix, notation, optim
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from . import data, init, losses, notation, optim
 from .explain import Explanation, explain
 from .layers import MLP, Layer, Neuron
 from .module import Module
@@ -38,6 +44,18 @@ __all__ = [
     "optim",
     "data",
     "init",
-    "matrix",
     "notation",
 ]
+# `matrix` is left out of __all__: ``from nn import *`` must work without NumPy.
+
+
+def __getattr__(name: str) -> ModuleType:
+    # ``nn.matrix`` is imported on first access, so that ``import nn`` works
+    # without NumPy (``nn.matrix`` then raises an ImportError naming the fix).
+    if name == "matrix":
+        return importlib.import_module(".matrix", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "matrix"})

@@ -1,27 +1,17 @@
-"""Argument checks shared by the nn modules (and viz), so a bad argument gets
-the same clear message wherever it is passed."""
+"""Argument checks that only nn needs (the general ones — real numbers,
+ints, flags, bools refused — are in `autodiff.arguments`).
+
+- `real_array`: data as a finite NumPy float array (`nn.matrix`, `viz`).
+- `finite_float`: one parameter value of a state or a checkpoint.
+"""
 
 from __future__ import annotations
 
-import operator
+import math
 
+from autodiff.arguments import is_real, type_name
 
-def count(value, name: str, minimum: int = 1) -> int:
-    """``value`` as an int >= ``minimum``.
-
-    Raises:
-        TypeError: if ``value`` is not an integer (bools are refused).
-        ValueError: if it is below ``minimum``.
-    """
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got bool")
-    try:
-        n = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}") from None
-    if n < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {n}")
-    return n
+__all__ = ["real_array", "finite_float"]
 
 
 def real_array(data, what: str):
@@ -40,3 +30,27 @@ def real_array(data, what: str):
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{what} must be finite: it holds nan or inf")
     return arr
+
+
+def finite_float(value: object, key: str, caller: str) -> float:
+    """The parameter value ``value`` (stored under ``key``) as a finite float.
+
+    Every problem is a ``ValueError`` naming ``caller`` and ``key``, because
+    the value comes from data (a state dict, a checkpoint), not from code.
+
+    Raises:
+        ValueError: if ``value`` is not a real number (bools are refused),
+            too large for a float, or not finite.
+    """
+    if not is_real(value):
+        raise ValueError(
+            f"{caller}: key {key!r} must be a finite real number, "
+            f"got {type_name(value)} {value!r}"
+        )
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        raise ValueError(f"{caller}: key {key!r} is too large for a float: {value!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{caller}: key {key!r} must be finite, got {number!r}")
+    return number

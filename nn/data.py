@@ -12,10 +12,9 @@ For micrograd's ±1 targets: ``y = [2 * t - 1 for t in y]``.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 
-from .checks import count
+from autodiff.arguments import integer, is_int, is_real, real, type_name
 
 __all__ = ["make_moons", "make_circles", "make_spirals", "make_blobs", "train_test_split"]
 
@@ -29,22 +28,9 @@ def _rng(seed) -> random.Random:
         return seed
     if seed is None:
         return random.Random()
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, a random.Random or None, got {type(seed).__name__}")
-    return random.Random(seed)
-
-
-def _real(value, name: str, minimum: float | None = 0.0, maximum: float | None = None) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be <= {maximum}, got {value!r}")
-    return value
+    if not is_int(seed):
+        raise TypeError(f"seed must be an int, a random.Random or None, got {type_name(seed)}")
+    return random.Random(int(seed))
 
 
 def _linspace(start: float, stop: float, n: int, endpoint: bool = True) -> list[float]:
@@ -96,8 +82,8 @@ def make_moons(n_samples: int = 100, noise: float = 0.0, seed=0, shuffle: bool =
     Returns:
         (X, y): X a list of [x0, x1]; y a list of 0/1.
     """
-    n = count(n_samples, "n_samples", 1)
-    noise = _real(noise, "noise")
+    n = integer(n_samples, "n_samples", minimum=1)
+    noise = real(noise, "noise", minimum=0.0)
     rng = _rng(seed)
     n_out = n // 2
     n_in = n - n_out
@@ -128,9 +114,9 @@ def make_circles(
     Returns:
         (X, y): X a list of [x0, x1]; y a list of 0/1.
     """
-    n = count(n_samples, "n_samples", 1)
-    noise = _real(noise, "noise")
-    factor = _real(factor, "factor", 0.0)
+    n = integer(n_samples, "n_samples", minimum=1)
+    noise = real(noise, "noise", minimum=0.0)
+    factor = real(factor, "factor", minimum=0.0)
     if factor >= 1.0:
         raise ValueError(f"factor must be in [0, 1), got {factor!r}")
     rng = _rng(seed)
@@ -170,10 +156,10 @@ def make_spirals(
     Returns:
         (X, y): X a list of [x0, x1]; y a list of 0..n_classes−1.
     """
-    k = count(n_classes, "n_classes", 2)
-    n = count(n_samples, "n_samples", k)
-    noise = _real(noise, "noise")
-    turns = _real(turns, "turns")
+    k = integer(n_classes, "n_classes", minimum=2)
+    n = integer(n_samples, "n_samples", minimum=k)
+    noise = real(noise, "noise", minimum=0.0)
+    turns = real(turns, "turns", minimum=0.0)
     if turns == 0.0:
         raise ValueError("turns must be > 0, got 0.0")
     rng = _rng(seed)
@@ -212,8 +198,8 @@ def make_blobs(
     Returns:
         (X, y): X a list of [x0, x1]; y a list of 0..k−1.
     """
-    n = count(n_samples, "n_samples", 1)
-    std = _real(cluster_std, "cluster_std")
+    n = integer(n_samples, "n_samples", minimum=1)
+    std = real(cluster_std, "cluster_std", minimum=0.0)
     rng = _rng(seed)
     if isinstance(centers, (list, tuple)):
         if not centers:
@@ -222,11 +208,11 @@ def make_blobs(
         for i, c in enumerate(centers):
             if not isinstance(c, (list, tuple)) or len(c) != 2:
                 raise ValueError(f"centers[{i}] must be a pair [x0, x1], got {c!r}")
-            points.append([_real(v, f"centers[{i}]", None) for v in c])
+            points.append([real(v, f"centers[{i}]") for v in c])
     else:
-        k = count(centers, "centers", 1)
+        k = integer(centers, "centers", minimum=1)
         try:
-            low, high = (_real(v, "center_box", None) for v in center_box)
+            low, high = (real(v, "center_box") for v in center_box)
         except (TypeError, ValueError) as e:
             raise ValueError(
                 f"center_box must be a pair (low, high) of finite numbers: {e}"
@@ -268,9 +254,9 @@ def train_test_split(X, y, test_size=0.25, seed=0, shuffle: bool = True):
         raise ValueError(f"X and y must have the same length, got {n} and {m}")
     if n < 2:
         raise ValueError(f"need at least 2 samples to split, got {n}")
-    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real):
-        raise TypeError(f"test_size must be a fraction or an int, got {type(test_size).__name__}")
-    if isinstance(test_size, numbers.Integral):
+    if not is_real(test_size):
+        raise TypeError(f"test_size must be a fraction or an int, got {type_name(test_size)}")
+    if is_int(test_size):
         n_test = int(test_size)
         if not 1 <= n_test <= n - 1:
             raise ValueError(f"test_size as a count must be in [1, {n - 1}], got {n_test}")

@@ -1,7 +1,7 @@
-"""The chain rule of seed 003, laid out for one weight or bias.
+"""The chain rule of "Backpropagation Explained", laid out for one weight or bias.
 
 ``explain(loss, w)`` reads the recorded graph of ``loss`` and shows how
-∂C/∂w is the product seed 003 writes, each factor with its value:
+∂C/∂w is the product "Backpropagation Explained" writes, each factor with its value:
 
     ∂C₀/∂w⁽ˡ⁾ⱼₖ = (∂C₀/∂a⁽ˡ⁾ⱼ)(∂a⁽ˡ⁾ⱼ/∂z⁽ˡ⁾ⱼ)(∂z⁽ˡ⁾ⱼ/∂w⁽ˡ⁾ⱼₖ)
 
@@ -16,7 +16,7 @@ derivative formula is written here, so the factors are what the engine
 computed, and their product is the parameter's gradient.
 
 A loss over n samples (n z⁽ˡ⁾ⱼ nodes for the neuron, one per forward call)
-is shown as seed 003 averages: ∂C/∂w = (1/n) Σᵢ ∂Cᵢ/∂w, one chain per sample,
+is shown as "Backpropagation Explained" averages: ∂C/∂w = (1/n) Σᵢ ∂Cᵢ/∂w, one chain per sample,
 where ∂Cᵢ/∂· is n times the gradient of C through sample i's nodes (exactly
 the per-sample loss's gradient when C is the mean of the Cᵢ, as `nn.fit`
 builds it).  A part of the gradient that does not pass through the z nodes
@@ -158,7 +158,7 @@ class _Graph:
         """The a⁽ˡ⁾ⱼ node made from ``z`` (``z`` itself for a linear node).
 
         Raises ValueError when z also reaches the loss other than through its
-        activation, a graph seed 003's chain does not describe.
+        activation, a graph the chain of "Backpropagation Explained" does not describe.
         """
         a_label = lab.text()
         kids = self.children.get(z, [])
@@ -168,9 +168,18 @@ class _Graph:
         if len(kids) > 1:
             raise ValueError(
                 f"{z.label} is used other than through its activation {a_label}; "
-                "seed 003's chain rule (C ← a ← z ← w) does not describe this graph"
+                "the chain rule of 'Backpropagation Explained' (C ← a ← z ← w) "
+                "does not describe this graph"
             )
         return acts[0]
+
+
+def _label_of(node) -> Label:
+    """The parsed label of a node found by an `_is` test (so it has one)."""
+    lab = parse(node.label)
+    if lab is None:
+        raise ValueError(f"explain: the node {node!r} has no label of the seeds' notation")
+    return lab
 
 
 def _is(symbol: str, l: int, j: int | None = None):  # noqa: E741 - the seeds' layer index
@@ -208,7 +217,7 @@ def _check(loss, param) -> Label:
 
 
 def explain(loss: Value, param: Value) -> "Explanation":
-    """The chain-rule breakdown of ∂loss/∂param, as seed 003 writes it.
+    """The chain-rule breakdown of ∂loss/∂param, as "Backpropagation Explained" writes it.
 
     Args:
         loss: the loss Value (one sample's C₀, or a batch loss C built from
@@ -253,7 +262,7 @@ def explain(loss: Value, param: Value) -> "Explanation":
     nexts = []
     for a in acts:
         next_zs, other_path = graph.reach(a, is_next_z)
-        labelled = sorted(((parse(z.label), z) for z in next_zs), key=lambda p: p[0].j)
+        labelled = sorted(((_label_of(z), z) for z in next_zs), key=lambda p: p[0].j)
         rows = [(z, graph.activation_of(z, Label("a", l + 1, lz.j))) for lz, z in labelled]
         nexts.append((rows, other_path and bool(rows)))
 
@@ -310,7 +319,7 @@ def _chain(i, n, lab, z, a, rows, other_path, param, dC, loss) -> Chain:
     )
     expansion = []
     for z2, a2 in rows:
-        i2 = parse(z2.label).j
+        i2 = _label_of(z2).j
         a2_lab, z2_lab = Label("a", l + 1, i2), Label("z", l + 1, i2)
         w_lab = Label("w", l + 1, i2, j)
         (dz2_da,) = grad(z2, [a])
@@ -393,8 +402,9 @@ class Explanation:
         n (int): the number of samples (z⁽ˡ⁾ⱼ nodes of its neuron in the graph).
         samples (tuple[Chain]): one chain-rule product per sample.
         terms (tuple[Term]): factors whose product is the gradient through the
-            z nodes: for one sample, seed 003's three factors; for n samples,
-            1/n and Σᵢ ∂Cᵢ/∂p (seed 003's average; the sum's parts are
+            z nodes: for one sample, the three factors of
+            "Backpropagation Explained"; for n samples,
+            1/n and Σᵢ ∂Cᵢ/∂p (that text's average; the sum's parts are
             ``samples``).
         direct (Term | None): the gradient along the paths from p to the loss
             that avoid the z nodes (e.g. an L2 penalty), or None if no such

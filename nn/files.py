@@ -5,14 +5,32 @@ never a half-written mix, whatever interrupts the write."""
 from __future__ import annotations
 
 import os
+import secrets
 import stat
-import tempfile
+
+__all__ = ["write_atomically"]
+
+# Exclusive creation; no inheriting by child processes; binary on Windows.
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(
+    os, "O_BINARY", 0
+)
 
 
-def _default_mode() -> int:
-    mask = os.umask(0)  # the only way to read the umask is to set it
-    os.umask(mask)
-    return 0o666 & ~mask
+def _create_temporary(folder: str, name: str) -> tuple[int, str]:
+    """A new, empty file beside the target, opened for writing.
+
+    It is created with mode 0666, from which the kernel takes the umask:
+    exactly the mode a new file of the target's name would get, without
+    reading the umask (setting it, the only way to read it, would change it
+    for every thread of the process).
+    """
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, _CREATE, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"cannot create a temporary file for {name!r} in {folder!r}")
 
 
 def write_atomically(path, data: bytes | str) -> None:
@@ -37,16 +55,21 @@ def write_atomically(path, data: bytes | str) -> None:
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"cannot write {path!r}: folder {folder!r} does not exist")
     try:
-        mode = stat.S_IMODE(os.stat(path).st_mode)
+        keep: int | None = stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        mode = _default_mode()
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+        keep = None  # a new file: the temporary file's mode is already right
+    fd, tmp = _create_temporary(folder, os.path.basename(path))
     try:
         with os.fdopen(fd, "wb") as f:
+            if keep is not None:
+                # The old file's bits, exactly (the umask may have cleared some).
+                if hasattr(os, "fchmod"):
+                    os.fchmod(f.fileno(), keep)
+                else:  # pragma: no cover - Windows
+                    os.chmod(tmp, keep)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -23,9 +23,10 @@ scheme name is.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from typing import Callable
+
+from autodiff.arguments import integer, is_real, type_name
 
 __all__ = ["SCHEMES", "sampler", "resolve_rng", "draw"]
 
@@ -106,9 +107,9 @@ def resolve_rng(rng=None, seed=None):
     if seed is not None and rng is not None:
         raise ValueError("give either seed= or rng=, not both")
     if seed is not None:
-        if isinstance(seed, bool) or not isinstance(seed, (int, str, bytes)):
-            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-        return random.Random(seed)
+        if isinstance(seed, (str, bytes)):
+            return random.Random(seed)
+        return random.Random(integer(seed, "seed"))
     if rng is None:
         return random
     if not (hasattr(rng, "uniform") and hasattr(rng, "gauss")):
@@ -119,8 +120,8 @@ def resolve_rng(rng=None, seed=None):
 def draw(init, rng, fan_in: int, fan_out: int) -> float:
     """One weight from ``init`` (a resolved sampler), checked to be a finite real."""
     w = init(rng, fan_in, fan_out)
-    if isinstance(w, bool) or not isinstance(w, numbers.Real):
-        raise TypeError(f"init must return a real number, got {type(w).__name__}")
+    if not is_real(w):
+        raise TypeError(f"init must return a real number, got {type_name(w)}")
     w = float(w)
     if not math.isfinite(w):
         raise ValueError(f"init returned a non-finite weight {w!r}")

@@ -15,31 +15,38 @@ A forward call ``mlp(x)`` builds, per call:
 - for node j of layer l: z⁽ˡ⁾ⱼ = Σₖ w⁽ˡ⁾ⱼₖ a⁽ˡ⁻¹⁾ₖ + b⁽ˡ⁾ⱼ — with
   ``weighted_sum="dot"`` (the default, fast) a single `autodiff.dot` node
   over the weights, the inputs and the bias; with ``"products"`` one node per
-  wₖ·aₖ summed with the bias by one `autodiff.sum` node (micrograd's granularity, for drawing the fine-grained graph);
+  wₖ·aₖ summed with the bias by one `autodiff.sum` node (micrograd's
+  granularity, for drawing the fine-grained graph);
 - a⁽ˡ⁾ⱼ = g(z⁽ˡ⁾ⱼ), with g one of "relu", "tanh", "sigmoid", "linear".  For
   "linear" no activation node is made: the z⁽ˡ⁾ⱼ node serves as a⁽ˡ⁾ⱼ.
 
 A call returns a `Value` when the last layer has one neuron, else a list.
+
+Each class describes itself (``architecture()``, ``options()``) and rebuilds
+itself from that description (the classmethod ``from_architecture``): the
+two directions live together, here, for `nn.serialization` and
+`nn.export` to use through `Module`'s public methods.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, Callable
 
 from autodiff import Value
 from autodiff import dot as _dot
 from autodiff import sum as _sum
+from autodiff.arguments import integer, type_name
 
 from . import init as _init
-from .checks import count
 from .module import Module
 from .notation import label
 
 __all__ = ["Neuron", "Layer", "MLP", "ACTIVATIONS"]
 
 #: Activation name -> the `Value` method applying it (None: the identity).
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "relu": Value.relu,
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
@@ -84,7 +91,7 @@ def _leaves(x, labels: list[str]) -> list:
             f"input has {len(x)} value{'' if len(x) == 1 else 's'}, "
             f"but the model takes {len(labels)} (nin)"
         )
-    out = []
+    out: list[Value] = []
     append = out.append
     for k, (xk, text) in enumerate(zip(x, labels)):
         if isinstance(xk, Value):
@@ -97,6 +104,53 @@ def _leaves(x, labels: list[str]) -> list:
                 f"input[{k}] must be a real number or a Value, got {type(xk).__name__}"
             ) from None
     return out
+
+
+# --------------------------------------------------------------------------
+# Rebuilding from an architecture (the inverse of ``architecture()``)
+
+
+def _zero(rng, fan_in: int, fan_out: int) -> float:
+    # A rebuilt module's weights are about to be overwritten by
+    # load_state_dict: draw nothing from any random source.
+    return 0.0
+
+
+def _described(architecture: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
+    """``architecture``, checked to be a mapping describing a ``kind``."""
+    if not isinstance(architecture, Mapping):
+        raise TypeError(f"architecture must be a mapping, got {type_name(architecture)}")
+    if architecture.get("type") != kind:
+        raise ValueError(
+            f"architecture type must be {kind!r}, got {architecture.get('type')!r}"
+        )
+    return architecture
+
+
+def _field(architecture: Mapping[str, Any], key: str) -> Any:
+    # Missing or wrong fields are left to the constructor's checks, which
+    # name the argument (``nin must be an int, got NoneType``).
+    return architecture.get(key)
+
+
+def _given(options: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError(f"options must be a mapping or None, got {type_name(options)}")
+    return options
+
+
+def _mode(options: Mapping[str, Any]) -> str:
+    # A model whose neurons mix weighted-sum modes records a list; it is
+    # rebuilt with the default mode (the mode changes no value).
+    mode = options.get("weighted_sum", "dot")
+    return mode if isinstance(mode, str) else "dot"
+
+
+def _per_layer(value) -> str | None:
+    """A layer's recorded activation: a name, or None for one name per neuron."""
+    return value if isinstance(value, str) else None
 
 
 # --------------------------------------------------------------------------
@@ -137,10 +191,10 @@ class Neuron(Module):
         weighted_sum: str = "dot",
         fan_out: int = 1,
     ) -> None:
-        nin = count(nin, "nin")
-        self._layer = count(layer, "layer")
-        self._index = count(index, "index", 0)
-        fan_out = count(fan_out, "fan_out")
+        nin = integer(nin, "nin", minimum=1)
+        self._layer = integer(layer, "layer", minimum=1)
+        self._index = integer(index, "index", minimum=0)
+        fan_out = integer(fan_out, "fan_out", minimum=1)
         self.activation = activation
         self.weighted_sum = weighted_sum
         draw = _init.sampler(init)
@@ -242,6 +296,23 @@ class Neuron(Module):
         """``{"weighted_sum": …, "layer": l, "index": j}``."""
         return {"weighted_sum": self.weighted_sum, "layer": self._layer, "index": self._index}
 
+    @classmethod
+    def from_architecture(
+        cls, architecture: Mapping[str, Any], options: Mapping[str, Any] | None = None
+    ) -> Neuron:
+        """The neuron that `architecture` (and `options`) describe, with zero
+        weights (see `Module.from_architecture`)."""
+        arch = _described(architecture, "Neuron")
+        opts = _given(options)
+        return cls(
+            _field(arch, "nin"),
+            _field(arch, "activation"),
+            layer=opts.get("layer", 1),
+            index=opts.get("index", 0),
+            weighted_sum=_mode(opts),
+            init=_zero,
+        )
+
     def __repr__(self) -> str:
         return (
             f"Neuron(nin={len(self.w)}, activation={self._activation!r}, "
@@ -276,9 +347,9 @@ class Layer(Module):
         seed=None,
         weighted_sum: str = "dot",
     ) -> None:
-        nin = count(nin, "nin")
-        nout = count(nout, "nout")
-        layer = count(layer, "layer")
+        nin = integer(nin, "nin", minimum=1)
+        nout = integer(nout, "nout", minimum=1)
+        layer = integer(layer, "layer", minimum=1)
         _activation(activation)
         _weighted_sum(weighted_sum)
         _init.sampler(init)
@@ -367,6 +438,39 @@ class Layer(Module):
         """``{"weighted_sum": …, "layer": l}``."""
         return {"weighted_sum": self.weighted_sum, "layer": self._layer}
 
+    @classmethod
+    def from_architecture(
+        cls, architecture: Mapping[str, Any], options: Mapping[str, Any] | None = None
+    ) -> Layer:
+        """The layer that `architecture` (and `options`) describe, with zero
+        weights (see `Module.from_architecture`); an activation recorded per
+        neuron is restored neuron by neuron."""
+        arch = _described(architecture, "Layer")
+        opts = _given(options)
+        recorded = arch.get("activation")
+        layer = cls(
+            _field(arch, "nin"),
+            _field(arch, "nout"),
+            _per_layer(recorded) or "linear",
+            layer=opts.get("layer", 1),
+            weighted_sum=_mode(opts),
+            init=_zero,
+        )
+        layer._restore_activations(recorded)
+        return layer
+
+    def _restore_activations(self, recorded) -> None:
+        """Set the activations recorded by `architecture`: a name (already
+        set by the constructor) or a list of one name per neuron."""
+        if isinstance(recorded, str):
+            return
+        if not isinstance(recorded, list) or len(recorded) != len(self.neurons):
+            raise ValueError(
+                f"a layer's activation must be a name or one name per neuron, got {recorded!r}"
+            )
+        for neuron, name in zip(self.neurons, recorded):
+            neuron.activation = name
+
     def __repr__(self) -> str:
         return (
             f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r}, "
@@ -404,14 +508,14 @@ class MLP(Module):
         seed=None,
         weighted_sum: str = "dot",
     ) -> None:
-        nin = count(nin, "nin")
+        nin = integer(nin, "nin", minimum=1)
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
             raise TypeError(
                 f"nouts must be a list of layer sizes, got {type(nouts).__name__}"
             )
         if len(nouts) == 0:
             raise ValueError("nouts must list at least one layer size, got []")
-        sizes = [count(n, f"nouts[{i}]") for i, n in enumerate(nouts)]
+        sizes = [integer(n, f"nouts[{i}]", minimum=1) for i, n in enumerate(nouts)]
         hidden = len(sizes) - 1
         if isinstance(activation, str):
             activations = [_activation(activation)] * hidden
@@ -500,6 +604,31 @@ class MLP(Module):
     def options(self) -> dict:
         """``{"weighted_sum": …}``."""
         return {"weighted_sum": self.weighted_sum}
+
+    @classmethod
+    def from_architecture(
+        cls, architecture: Mapping[str, Any], options: Mapping[str, Any] | None = None
+    ) -> MLP:
+        """The MLP that `architecture` (and `options`) describe, with zero
+        weights (see `Module.from_architecture`); a layer whose activation
+        was recorded per neuron is restored neuron by neuron."""
+        arch = _described(architecture, "MLP")
+        opts = _given(options)
+        activations = arch.get("activations")
+        if not isinstance(activations, list) or not activations:
+            raise ValueError(f"'activations' must be a non-empty list, got {activations!r}")
+        names = [_per_layer(a) or "linear" for a in activations]
+        model = cls(
+            _field(arch, "nin"),
+            _field(arch, "nouts"),
+            names[:-1],
+            names[-1],
+            weighted_sum=_mode(opts),
+            init=_zero,
+        )
+        for layer, recorded in zip(model.layers, activations):
+            layer._restore_activations(recorded)
+        return model
 
     def __repr__(self) -> str:
         return (

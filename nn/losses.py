@@ -5,7 +5,7 @@ Each function takes one sample's network output(s) and target and returns a
 loss is the mean of these (``nn.fit`` builds it so); the seeds call the
 per-sample loss C₀ and the batch loss C = (1/n) Σᵢ Cᵢ.
 
-- `squared_error`: C₀ = Σⱼ (a⁽ᴸ⁾ⱼ − yⱼ)², seed 003's loss.
+- `squared_error`: C₀ = Σⱼ (a⁽ᴸ⁾ⱼ − yⱼ)², the loss of "Backpropagation Explained".
 - `mse`: the same, divided by the number of outputs.
 - `hinge`: relu(1 − y·s), micrograd's max-margin loss (targets ±1).
 - `binary_cross_entropy`: −[y log p + (1 − y) log(1 − p)] from a probability.
@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 
 from autodiff import Value
 from autodiff import sum as _sum
+from autodiff.arguments import is_int, type_name
 
 __all__ = [
     "squared_error",
@@ -113,7 +113,8 @@ def _pairs(outputs, targets, caller: str) -> list[tuple]:
 
 
 def squared_error(outputs, targets) -> Value:
-    """C₀ = Σⱼ (aⱼ − yⱼ)², the sum of squared errors of seed 003.
+    """C₀ = Σⱼ (aⱼ − yⱼ)², the sum of squared errors of
+    "Backpropagation Explained".
 
     Args:
         outputs: the network's output a (a Value or number) or outputs aⱼ (a
@@ -301,12 +302,12 @@ def cross_entropy(logits, target_index) -> Value:
         ValueError: for an empty list of logits.
     """
     zs = _logits(logits, "cross_entropy")
-    if isinstance(target_index, bool) or not isinstance(target_index, numbers.Integral):
+    if not is_int(target_index):
         raise TypeError(
             f"cross_entropy: target_index must be an int class index, "
-            f"got {type(target_index).__name__} {target_index!r}"
+            f"got {type_name(target_index)} {target_index!r}"
         )
-    t = operator.index(target_index)
+    t = int(target_index)
     if not 0 <= t < len(zs):
         raise IndexError(
             f"cross_entropy: target_index {t} is out of range for {len(zs)} logits "

@@ -1,9 +1,10 @@
 """Backpropagation in matrix form, with NumPy: the four rules of the seeds.
 
 The scalar engine finds every gradient one node at a time; this module does
-the same computation a layer at a time, as seeds 000 and 002 write it, so the
-two can be compared number for number.  Columns are samples (seed 000):
-A⁽⁰⁾ = Xᵀ is n₀ × m, and for l = 1..L
+the same computation a layer at a time, as "Demystifying Deep Learning,
+part 5" and "Backward Propagation" write it, so the two can be compared
+number for number.  Columns are samples (as in "Demystifying Deep
+Learning, part 5"): A⁽⁰⁾ = Xᵀ is n₀ × m, and for l = 1..L
 
     Z⁽ˡ⁾ = W⁽ˡ⁾ A⁽ˡ⁻¹⁾ + b⁽ˡ⁾          A⁽ˡ⁾ = g⁽ˡ⁾(Z⁽ˡ⁾)
 
@@ -15,17 +16,30 @@ named per-sample loss of `nn.losses`), δ⁽ˡ⁾ holding ∂Cᵢ/∂z⁽ˡ⁾ c
     ∂C/∂b⁽ˡ⁾ = Σᵢ δ⁽ˡ⁾ᵢ / m                  (rule 3)
     ∂C/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (A⁽ˡ⁻¹⁾)ᵀ / m            (rule 4)
 
-For the usual output/loss pairs rule 1 is seed 000's δ⁽ᴸ⁾ = Ŷ − Y: a sigmoid
-output with binary cross-entropy (Ŷ = A⁽ᴸ⁾; the only output it is supported
-with), and a linear output with cross-entropy (Ŷ = softmax(Z⁽ᴸ⁾), Y one-hot)
-or with binary cross-entropy on logits (Ŷ = σ(Z⁽ᴸ⁾)).
+For the usual output/loss pairs rule 1 is the δ⁽ᴸ⁾ = Ŷ − Y of
+"Demystifying Deep Learning, part 5": a sigmoid output with binary
+cross-entropy (Ŷ = A⁽ᴸ⁾; the only output it is supported with), and a
+linear output with cross-entropy (Ŷ = softmax(Z⁽ᴸ⁾), Y one-hot) or with
+binary cross-entropy on logits (Ŷ = σ(Z⁽ᴸ⁾)).
 
-NumPy is imported inside the functions, so ``import nn`` does not need it.
+This module needs NumPy: ``import nn.matrix`` raises an ImportError saying
+so when it is not installed.  NumPy itself is imported inside the functions,
+so importing this module stays cheap; ``import nn`` loads it only on first
+use of ``nn.matrix``.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
+
+# Finding NumPy does not import it (that waits for the first computation).
+try:
+    _numpy_found = importlib.util.find_spec("numpy") is not None
+except (ImportError, ValueError):
+    _numpy_found = False
+if not _numpy_found:
+    raise ImportError("nn.matrix needs NumPy, which is not installed: pip install numpy")
 
 from . import layers as _layers
 from .checks import real_array
@@ -95,7 +109,8 @@ def _g_prime(name: str, z, a):
     import numpy as np
 
     if name == "relu":
-        return np.where(z > 0.0, 1.0, 0.0)  # 0 at the kink, as seed 000
+        # 0 at the kink, as in "Demystifying Deep Learning, part 5"
+        return np.where(z > 0.0, 1.0, 0.0)
     if name == "tanh":
         return 1.0 - a * a  # 1 − tanh²(z)
     if name == "sigmoid":
@@ -284,10 +299,12 @@ def _output_delta(loss: str, cache: Cache, Y):
     nL = A.shape[0]
     if loss == "binary_cross_entropy":
         # sigmoid output only: ∇ₐC = (a − y)/(a(1 − a)) and g′ = a(1 − a)
-        # cancel, leaving seed 000's Ŷ − Y (and no division by zero)
+        # cancel, leaving Ŷ − Y, as in
+        # "Demystifying Deep Learning, part 5" (and no division by zero)
         return A - Y
     # rule 1: ∇ₐC ⊙ g′(z).  With a linear output g′ = 1, and for the logit
-    # losses ∇ₐC is already seed 000's Ŷ − Y (Ŷ = σ(z) or softmax(z)).
+    # losses ∇ₐC is already the Ŷ − Y of
+    # "Demystifying Deep Learning, part 5" (Ŷ = σ(z) or softmax(z)).
     if loss == "squared_error":
         grad_a = 2.0 * (A - Y)  # ∂/∂aⱼ Σⱼ (aⱼ − yⱼ)²
     elif loss == "mse":
@@ -346,7 +363,7 @@ def backprop(model, X, Y, loss: str = "squared_error", return_cache: bool = Fals
     Yt = _targets(Y, loss, m, nL)
 
     delta = _output_delta(loss, cache, Yt)  # rule 1
-    grads = [None] * L
+    grads: list = [None] * L  # (∂C/∂W⁽ˡ⁾, ∂C/∂b⁽ˡ⁾) at index l − 1
     for l in range(L, 0, -1):  # noqa: E741
         cache.delta[l] = delta
         dW = delta @ cache.A[l - 1].T / m  # rule 4

@@ -11,14 +11,24 @@ name built from the attribute path to it, with 0-based list indices:
 Names index Python lists, so layer ``layers.0`` is the seeds' layer l = 1;
 the parameters' labels carry the seeds' numbering.
 
-Checkpoints are JSON (never pickle); see `nn.serialization`.
+Checkpoints are JSON (never pickle); see `nn.serialization`.  A module is
+rebuilt from its architecture by its own class (`Module.from_architecture`,
+overridden by `Neuron`, `Layer` and `MLP`), so neither the checkpoint code
+nor the PyTorch export needs to know the classes.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
+import os
 from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from autodiff import Value
+from autodiff.arguments import type_name
+
+from . import export, serialization
+from .checks import finite_float
+from .table import GradTable
 
 __all__ = ["Module"]
 
@@ -29,8 +39,19 @@ class Module:
     A module made of others provides `named_children`; one that holds
     parameters itself (a `Neuron`) provides `parameters` and
     `named_parameters`.  Both provide `architecture`; everything else is
-    built on those.
+    built on those.  A class that can be rebuilt from a checkpoint also
+    provides the classmethod `from_architecture`, and is then found by
+    `Module.from_file` through the ``"type"`` of its architecture.
     """
+
+    #: Architecture type -> the class rebuilding it, filled as subclasses
+    #: defining `from_architecture` are created (Neuron, Layer, MLP).
+    _rebuilders: ClassVar[dict[str, type[Module]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "from_architecture" in cls.__dict__:
+            Module._rebuilders[cls.__name__] = cls
 
     # -- parameters ---------------------------------------------------------
 
@@ -39,7 +60,7 @@ class Module:
         ``("neurons.3", neuron)``: the prefix of that part's parameter names."""
         return []
 
-    def named_parameters(self) -> list[tuple[str, object]]:
+    def named_parameters(self) -> list[tuple[str, Value]]:
         """``(name, Value)`` pairs for every parameter, in `parameters` order.
 
         Names are stable dotted paths (see the module docstring), e.g.
@@ -51,7 +72,7 @@ class Module:
             for name, p in child.named_parameters()
         ]
 
-    def parameters(self) -> list:
+    def parameters(self) -> list[Value]:
         """Every parameter (a `Value`), in a fixed order: per neuron its
         weights w₀…wₙ₋₁ then its bias, neurons in order, layers in order
         (micrograd's order)."""
@@ -77,6 +98,32 @@ class Module:
         """Construction options that do not change the parameters' shapes
         (for rebuilding a module from a checkpoint)."""
         return {}
+
+    @classmethod
+    def from_architecture(
+        cls, architecture: Mapping[str, Any], options: Mapping[str, Any] | None = None
+    ) -> Module:
+        """A new, untrained module with the given `architecture` (and
+        `options`), as returned by those methods; its weights are 0 until
+        `load_state_dict` sets them, and no random numbers are drawn.
+
+        ``Module.from_architecture`` picks the class from
+        ``architecture["type"]``; each subclass (``MLP.from_architecture``…)
+        builds its own kind.
+
+        Raises:
+            ValueError: for an unknown type, one that is not ``cls``, or
+                fields that do not make a valid module (naming the field).
+            TypeError: for a field of the wrong type.
+        """
+        kind = architecture.get("type") if isinstance(architecture, Mapping) else None
+        known = Module._rebuilders
+        if not isinstance(kind, str) or kind not in known:
+            raise ValueError(f"architecture type must be one of {list(known)}, got {kind!r}")
+        found = known[kind]
+        if not issubclass(found, cls):
+            raise ValueError(f"the architecture is a {kind}, not a {cls.__name__}")
+        return found.from_architecture(architecture, options)
 
     def state_dict(self) -> dict[str, float]:
         """``{name: float}`` for every parameter: a plain, JSON-ready copy."""
@@ -107,9 +154,7 @@ class Module:
         Raises:
             ValueError: if a parameter is not finite (JSON cannot hold it).
         """
-        from .serialization import save
-
-        save(self, path)
+        serialization.save(self, path)
 
     def load(self, path) -> "Module":
         """Set the parameters from a checkpoint written by `save`.
@@ -126,23 +171,42 @@ class Module:
                 is left untouched.
             OSError: if the file cannot be read.
         """
-        from .serialization import load_into
-
-        load_into(self, path)
+        serialization.load_into(self, path)
         return self
 
     @classmethod
     def from_file(cls, path) -> "Module":
         """A new module rebuilt from a checkpoint (its recorded architecture),
         with the saved parameters.  ``MLP.from_file`` insists the checkpoint
-        holds an MLP; ``Module.from_file`` accepts any of Neuron/Layer/MLP."""
-        from .serialization import from_file
+        holds an MLP; ``Module.from_file`` accepts any of Neuron/Layer/MLP.
 
-        return from_file(path, expected=None if cls is Module else cls)
+        Raises:
+            ValueError: for a bad checkpoint (as `load`), or one holding
+                another type than ``cls``.
+            OSError: if the file cannot be read.
+        """
+        data = serialization.read(path)
+        where = os.fsdecode(path)
+        architecture = data["architecture"]
+        kind = architecture.get("type")
+        known = Module._rebuilders
+        if not isinstance(kind, str) or kind not in known:
+            raise ValueError(
+                f"{where}: key 'architecture.type' must be one of {list(known)}, got {kind!r}"
+            )
+        found = known[kind]
+        if not issubclass(found, cls):
+            raise ValueError(f"{where}: the checkpoint holds a {kind}, not a {cls.__name__}")
+        try:
+            module = found.from_architecture(architecture, data["options"])
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{where}: cannot rebuild the {kind}: {e}") from None
+        serialization.apply(module, data, where)
+        return module
 
     # -- display and export -------------------------------------------------
 
-    def grad_table(self, layer: int | None = None, neuron: int | None = None):
+    def grad_table(self, layer: int | None = None, neuron: int | None = None) -> GradTable:
         """A table of every parameter: name, label, value and gradient.
 
         Args:
@@ -153,23 +217,19 @@ class Module:
             A `nn.table.GradTable`: ``str()`` gives aligned text columns,
             ``_repr_html_`` an HTML table for notebooks.
         """
-        from .table import GradTable
-
         return GradTable.from_module(self, layer=layer, neuron=neuron)
 
     def to_torch(self):
         """An equivalent ``torch.nn.Sequential`` (float64) with the same
         weights; see `nn.export.to_torch`."""
-        from .export import to_torch
-
-        return to_torch(self)
+        return export.to_torch(self)
 
 
-def _checked_state(named, state, caller: str) -> list[tuple[object, float]]:
+def _checked_state(named, state, caller: str) -> list[tuple[Value, float]]:
     """Pair each parameter with its new float, or raise before changing any."""
     if not isinstance(state, Mapping):
         raise TypeError(
-            f"{caller}: state must be a mapping of name -> float, got {type(state).__name__}"
+            f"{caller}: state must be a mapping of name -> float, got {type_name(state)}"
         )
     expected = [name for name, _ in named]
     names = set(expected)
@@ -187,23 +247,8 @@ def _checked_state(named, state, caller: str) -> list[tuple[object, float]]:
         )
     out = []
     for name, p in named:
-        out.append((p, _finite_float(state[name], name, caller)))
+        out.append((p, finite_float(state[name], name, caller)))
     return out
-
-
-def _finite_float(value, key: str, caller: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(
-            f"{caller}: key {key!r} must be a finite real number, "
-            f"got {type(value).__name__} {value!r}"
-        )
-    try:
-        value = float(value)
-    except OverflowError:
-        raise ValueError(f"{caller}: key {key!r} is too large for a float: {value!r}") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{caller}: key {key!r} must be finite, got {value!r}")
-    return value
 
 
 def _more(items: list) -> str:

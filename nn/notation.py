@@ -15,6 +15,7 @@ import re
 from typing import NamedTuple
 
 from autodiff import topological_order
+from autodiff.arguments import is_int
 
 _SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -58,7 +59,7 @@ def _check(symbol: str, l: int, j: int, k: int | None) -> None:
     for name, v in (("l", l), ("j", j), ("k", k)):
         if v is None and name == "k":
             continue
-        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        if v is None or not is_int(v) or v < 0:
             raise ValueError(f"label index {name} must be an int >= 0, got {v!r}")
     if (k is None) != (symbol != "w"):
         raise ValueError("a weight label takes j and k; b, z and a labels take j only")
@@ -69,12 +70,6 @@ def label(symbol: str, l: int, j: int, k: int | None = None) -> str:
     _check(symbol, l, j, k)
     sub = _indices(j, k, ",").translate(_SUB)
     return f"{symbol}⁽{str(l).translate(_SUP)}⁾{sub}"
-
-
-def latex_label(symbol: str, l: int, j: int, k: int | None = None) -> str:
-    """The LaTeX label, e.g. ``latex_label("w", 2, 1, 2) == "w^{(2)}_{12}"``."""
-    _check(symbol, l, j, k)
-    return Label(symbol, l, j, k).latex()
 
 
 def parse(text: str) -> Label | None:

@@ -17,27 +17,31 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 
 from autodiff import Value
+from autodiff.arguments import is_real, type_name
 
 __all__ = ["Optimizer", "SGD", "Adam"]
 
 
 def _number(value, name: str, low: float, high: float | None = None, low_open=False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
+    # Not `arguments.real`: here one message gives the whole allowed range.
+    if not is_real(value):
+        raise TypeError(f"{name} must be a real number, got {type_name(value)}")
+    try:
+        number = shown = float(value)
+    except OverflowError:  # an int too large for a float: refused below
+        number, shown = math.inf, value
     bad = (
-        not math.isfinite(value)
-        or (value <= low if low_open else value < low)
-        or (high is not None and value >= high)
+        not math.isfinite(number)
+        or (number <= low if low_open else number < low)
+        or (high is not None and number >= high)
     )
     if bad:
         lo = f"> {low}" if low_open else f">= {low}"
         hi = f" and < {high}" if high is not None else ""
-        raise ValueError(f"{name} must be a finite number {lo}{hi}, got {value!r}")
-    return value
+        raise ValueError(f"{name} must be a finite number {lo}{hi}, got {shown!r}")
+    return number
 
 
 class Optimizer:

@@ -13,7 +13,11 @@ A checkpoint file is one JSON object::
 
 ``architecture`` fixes the parameters' shapes and the activations, and must
 match the model a checkpoint is loaded into; ``options`` (weighted-sum mode,
-label numbering) only matter to `from_file`, which rebuilds the module.
+label numbering) only matter to `Module.from_file`, which rebuilds the module
+(each class rebuilds itself: ``from_architecture``).  This module works on a
+module through its public methods only, and imports no other part of nn but
+the file writer and the value check.
+
 Floats are written with ``repr`` precision, so a save/load round trip is
 exact.  Writing is atomic: a temporary file in the target's directory, then
 ``os.replace``.  Reading checks everything before changing any parameter.
@@ -24,21 +28,20 @@ from __future__ import annotations
 import json
 import os
 
+from .checks import finite_float
 from .files import write_atomically
 
 FORMAT = "chainrule.nn"
 VERSION = 1
 
-__all__ = ["FORMAT", "VERSION", "save", "load_into", "from_file", "read", "dumps"]
+__all__ = ["FORMAT", "VERSION", "save", "load_into", "apply", "read", "dumps"]
 
 
 def _payload(module) -> dict:
-    from .module import _finite_float
-
     parameters = {}
-    for name, p in module.named_parameters():
+    for name, value in module.state_dict().items():
         try:
-            parameters[name] = _finite_float(p.data, name, "save")
+            parameters[name] = finite_float(value, name, "save")
         except ValueError as e:
             raise ValueError(f"{e} (JSON checkpoints hold finite numbers only)") from None
     return {
@@ -138,103 +141,25 @@ def load_into(module, path) -> None:
         OSError: if the file cannot be read.
     """
     path = _fspath(path)
-    _apply(module, read(path), path)
+    apply(module, read(path), path)
 
 
-def _apply(module, data: dict, path: str) -> None:
+def apply(module, data: dict, path) -> None:
+    """Set ``module``'s parameters from checkpoint contents ``data`` (as
+    returned by `read` for the file ``path``, named in the messages).
+
+    The recorded architecture must equal ``module.architecture()``; then
+    ``module.load_state_dict`` checks every parameter before setting any.
+
+    Raises:
+        ValueError: naming the key at fault; ``module`` is untouched.
+    """
+    path = _fspath(path)
     _check_architecture(module, data["architecture"], path)
     try:
         module.load_state_dict(data["parameters"])
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None
-
-
-def from_file(path, expected=None):
-    """A new module built from the checkpoint's architecture and options,
-    with its parameters.
-
-    Args:
-        path: the checkpoint file.
-        expected: a class (Neuron, Layer or MLP) the checkpoint must hold, or
-            None for any.
-
-    Raises:
-        ValueError: for a bad checkpoint or another type than ``expected``.
-    """
-    from .layers import MLP, Layer, Neuron
-
-    path = _fspath(path)
-    data = read(path)
-    arch, opts = data["architecture"], data["options"]
-    kind = arch.get("type")
-    classes = {"Neuron": Neuron, "Layer": Layer, "MLP": MLP}
-    if kind not in classes:
-        raise ValueError(
-            f"{path}: key 'architecture.type' must be one of {list(classes)}, got {kind!r}"
-        )
-    cls = classes[kind]
-    if expected is not None and not issubclass(cls, expected):
-        raise ValueError(
-            f"{path}: the checkpoint holds a {kind}, not a {expected.__name__}"
-        )
-    try:
-        module = _build(cls, arch, opts)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{path}: cannot rebuild the {kind}: {e}") from None
-    _apply(module, data, path)
-    return module
-
-
-def _per_layer(value):
-    """A layer's recorded activation: a name, or one name per neuron."""
-    return value if isinstance(value, str) else None
-
-
-def _build(cls, arch: dict, opts: dict):
-    from .layers import MLP, Layer
-
-    weighted_sum = opts.get("weighted_sum", "dot")
-    mixed_modes = not isinstance(weighted_sum, str)
-    common = {"weighted_sum": "dot" if mixed_modes else weighted_sum, "init": _zero}
-    if cls is MLP:
-        activations = arch.get("activations")
-        if not isinstance(activations, list) or not activations:
-            raise ValueError(f"'activations' must be a non-empty list, got {activations!r}")
-        names = [_per_layer(a) or "linear" for a in activations]
-        module = MLP(
-            arch.get("nin"), arch.get("nouts"), names[:-1], names[-1], **common
-        )
-        for layer, a in zip(module.layers, activations):
-            _set_mixed(layer, a)
-    elif cls is Layer:
-        a = arch.get("activation")
-        module = Layer(
-            arch.get("nin"), arch.get("nout"), _per_layer(a) or "linear",
-            layer=opts.get("layer", 1), **common,
-        )
-        _set_mixed(module, a)
-    else:
-        module = cls(
-            arch.get("nin"), arch.get("activation"),
-            layer=opts.get("layer", 1), index=opts.get("index", 0), **common,
-        )
-    return module
-
-
-def _set_mixed(layer, activation) -> None:
-    if isinstance(activation, str):
-        return
-    if not isinstance(activation, list) or len(activation) != len(layer.neurons):
-        raise ValueError(
-            f"a layer's activation must be a name or one name per neuron, got {activation!r}"
-        )
-    for neuron, name in zip(layer.neurons, activation):
-        neuron.activation = name
-
-
-def _zero(rng, fan_in, fan_out) -> float:
-    # The weights are about to be overwritten: draw nothing from any rng.
-    return 0.0
 
 
 def _fspath(path) -> str:

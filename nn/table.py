@@ -16,6 +16,8 @@ import html
 import math
 from typing import NamedTuple
 
+from autodiff.arguments import is_int
+
 from . import notation
 
 __all__ = ["GradRow", "GradTable"]
@@ -38,7 +40,7 @@ def _number(x: float) -> str:
 def _check_filter(value, what: str, minimum: int) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if not is_int(value) or value < minimum:
         raise ValueError(f"grad_table: {what} must be None or an int >= {minimum}, got {value!r}")
 
 

@@ -14,20 +14,21 @@ optimiser step is undone, so there is never half an update.
 from __future__ import annotations
 
 import math
-import numbers
 import random
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import autodiff
 from autodiff import Value
+from autodiff.arguments import integer, is_int, is_real, type_name
 
 from .losses import LOSSES
 
 __all__ = ["fit", "History"]
 
 
-class History:
-    """What `fit` recorded, one entry per completed epoch.
+class History(Mapping[str, list[float]]):
+    """What `fit` recorded: a mapping from each metric's name to its list of
+    values, one per completed epoch.
 
     ``history["loss"]`` is the list of epoch losses (the batch losses of the
     epoch averaged, weighted by batch size; for full-batch training, the loss
@@ -36,8 +37,8 @@ class History:
     samples right, from the same forward passes), present only when accuracy
     is tracked (``"accuracy" in history``).
 
-    It reads like a mapping from those names to lists (``keys``, ``items``,
-    ``get``, ``in``), except that ``len(history)`` is the number of epochs.
+    As for any mapping, ``len(history)`` and iteration are about the names
+    ("loss", "accuracy"); the number of epochs is ``history.epochs``.
 
     Attributes:
         interrupted (bool): True if training stopped on KeyboardInterrupt.
@@ -63,59 +64,42 @@ class History:
                 ) from None
             raise KeyError(f"no {key!r} in the history; it has {list(self._lists)}") from None
 
-    def __contains__(self, key) -> bool:
+    def __contains__(self, key: object) -> bool:
         return key in self._lists
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._lists)
 
     def __len__(self) -> int:
-        return len(self._lists["loss"])
-
-    def keys(self):
-        """The recorded names: "loss", and "accuracy" when tracked."""
-        return self._lists.keys()
-
-    def items(self):
-        """(name, list) pairs."""
-        return self._lists.items()
-
-    def values(self):
-        """The recorded lists."""
-        return self._lists.values()
-
-    def get(self, key: str, default=None):
-        """``history[key]``, or ``default`` if it was not recorded."""
-        return self._lists.get(key, default)
+        """The number of recorded names (1, or 2 with accuracy)."""
+        return len(self._lists)
 
     @property
     def epochs(self) -> int:
-        """The number of completed epochs (= ``len(history)``)."""
-        return len(self)
+        """The number of completed epochs (= ``len(history["loss"])``)."""
+        return len(self._lists["loss"])
 
     def to_dict(self) -> dict:
         """A plain dict: the lists plus "interrupted" and "steps"."""
-        out = {k: list(v) for k, v in self._lists.items()}
+        out: dict[str, object] = {k: list(v) for k, v in self._lists.items()}
         out["interrupted"] = self.interrupted
         out["steps"] = self.steps
         return out
 
     def _append(self, loss: float, accuracy: float | None) -> None:
         self._lists["loss"].append(loss)
-        if "accuracy" in self._lists:
+        if accuracy is not None:  # given exactly when accuracy is tracked
             self._lists["accuracy"].append(accuracy)
 
     def __repr__(self) -> str:
         last = ""
-        if len(self):
+        if self.epochs:
             last = f", last loss {self['loss'][-1]:.6g}"
             if "accuracy" in self:
                 last += f", accuracy {self['accuracy'][-1]:.4g}"
         flag = ", interrupted" if self.interrupted else ""
-        return f"History({len(self)} epochs, {self.steps} steps{last}{flag})"
+        return f"History({self.epochs} epochs, {self.steps} steps{last}{flag})"
 
-
-Mapping.register(History)
 
 
 # --------------------------------------------------------------------------
@@ -157,7 +141,7 @@ def _one_hot_accuracy(outputs, target) -> bool:
 
 
 def _is_int_like(t) -> bool:
-    return isinstance(t, numbers.Real) and not isinstance(t, bool) and float(t) == int(t)
+    return is_real(t) and float(t) == int(t)
 
 
 def _output_activation(model) -> str | None:
@@ -171,7 +155,7 @@ def _output_activation(model) -> str | None:
 def _auto_accuracy(model, probe, y, loss_name: str):
     """The per-sample rule "auto" picks, or None (a regression)."""
     if isinstance(probe, Value):
-        if not all(isinstance(t, numbers.Real) and not isinstance(t, bool) for t in y):
+        if not all(is_real(t) for t in y):
             return None
         values = {float(t) for t in y}
         if values <= {0.0, 1.0} and (0.0 in values or _output_activation(model) == "sigmoid"):
@@ -213,7 +197,9 @@ def batch_loss(model, X, y, loss, l2: float = 0.0):
     """
     loss_fn = _resolve_loss(loss)[0]
     if len(X) != len(y) or not len(X):
-        raise ValueError(f"X and y must be non-empty and of equal length, got {len(X)} and {len(y)}")
+        raise ValueError(
+            f"X and y must be non-empty and of equal length, got {len(X)} and {len(y)}"
+        )
     outputs = [model(x) for x in X]
     total = autodiff.sum([loss_fn(out, t) for out, t in zip(outputs, y)]) * (1.0 / len(X))
     if l2:
@@ -237,16 +223,6 @@ def _restore_optimizer(optimizer, state) -> None:
         restore(state)
     else:
         optimizer.load_state_dict(state)
-
-
-def _positive_int(value, name: str, allow_none: bool = False, minimum: int = 1):
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
 
 
 # --------------------------------------------------------------------------
@@ -325,18 +301,18 @@ def fit(
                 f"optimizer must have step() and zero_grad() (e.g. nn.optim.SGD), "
                 f"got {type(optimizer).__name__}"
             )
-    epochs = _positive_int(epochs, "epochs", minimum=0)
-    batch_size = _positive_int(batch_size, "batch_size", allow_none=True)
-    if isinstance(l2, bool) or not isinstance(l2, numbers.Real) or not (
-        math.isfinite(l2) and l2 >= 0
-    ):
+    epochs = integer(epochs, "epochs", minimum=0)
+    if batch_size is not None:
+        batch_size = integer(batch_size, "batch_size", minimum=1)
+    # A ValueError whatever is wrong with l2, as always (one message for all).
+    if not is_real(l2) or not (math.isfinite(l2) and l2 >= 0):
         raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
     if isinstance(seed, random.Random):
         rng = seed
-    elif isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+    elif is_int(seed):
         rng = random.Random(int(seed))
     else:
-        raise TypeError(f"seed must be an int or a random.Random, got {type(seed).__name__}")
+        raise TypeError(f"seed must be an int or a random.Random, got {type_name(seed)}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     nin = getattr(model, "nin", None)

@@ -1,6 +1,7 @@
-"""nn.explain: seed 003's chain rule, factor by factor, checked against the
-seed's hand formulas (computed here with plain math from the parameters) and
-against the gradients backward() leaves in .grad."""
+"""nn.explain: the chain rule of "Backpropagation Explained", factor by
+factor, checked against that text's hand formulas (computed here with plain
+math from the parameters) and against the gradients backward() leaves in
+.grad."""
 
 import math
 import random
@@ -94,7 +95,7 @@ def test_hidden_weight_expands_over_next_layer(seed_network):
     w = model.layers[L - 2].neurons[2].w[2]  # w⁽ᴸ⁻¹⁾₂₂, the seed's hidden example
     e = explain(loss, w)
     z, a = plain_forward(model, x)
-    # seed 003: ∂C₀/∂a⁽ᴸ⁻¹⁾₂ = Σⱼ 2(a⁽ᴸ⁾ⱼ − yⱼ) g′(z⁽ᴸ⁾ⱼ) w⁽ᴸ⁾ⱼ₂
+    # Backpropagation Explained: ∂C₀/∂a⁽ᴸ⁻¹⁾₂ = Σⱼ 2(a⁽ᴸ⁾ⱼ − yⱼ) g′(z⁽ᴸ⁾ⱼ) w⁽ᴸ⁾ⱼ₂
     rows = [
         (2 * (a[L][j] - y[j]), G_PRIME["sigmoid"](z[L][j]), w_next.data)
         for j, w_next in enumerate(n.w[2] for n in model.layers[L - 1].neurons)

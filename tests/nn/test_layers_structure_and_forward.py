@@ -337,7 +337,12 @@ def test_labelled_nodes_finds_one_forward_call_by_label():
     assert nodes["w⁽¹⁾₂₁"] is model.layers[0].neurons[2].w[1]
     assert nodes["a⁽¹⁾₁"].op == "tanh" and nodes["a⁽⁰⁾₁"].data == -2.0
     assert set(nodes) == (
-        {label("w", l, j, k) for l, n, m in ((1, 3, 2), (2, 1, 3)) for j in range(n) for k in range(m)}
+        {
+            label("w", l, j, k)
+            for l, n, m in ((1, 3, 2), (2, 1, 3))
+            for j in range(n)
+            for k in range(m)
+        }
         | {label(s, l, j) for s in "bz" for l, n in ((1, 3), (2, 1)) for j in range(n)}
         | {label("a", 1, j) for j in range(3)} | {label("a", 0, k) for k in range(2)}
     )

@@ -39,7 +39,7 @@ def test_squared_error_matches_hand_formula_and_torch(pairs):
     F.mse_loss(ta, torch.tensor(y, dtype=torch.float64), reduction="sum").backward()
     for node, expected_grad, (p, q) in zip(a, ta.grad.tolist(), pairs):
         assert close(node.grad, expected_grad)
-        assert close(node.grad, 2 * (p - q))  # seed 003: ∂C₀/∂aⱼ = 2(aⱼ − yⱼ)
+        assert close(node.grad, 2 * (p - q))  # Backpropagation Explained: ∂C₀/∂aⱼ = 2(aⱼ − yⱼ)
 
 
 @given(st.lists(st.tuples(finite, finite), min_size=1, max_size=6))

@@ -89,13 +89,31 @@ def test_load_state_dict_accepts_ints_and_other_reals():
     "change, message",
     [
         (lambda s: s.pop("layers.1.neurons.0.b"), "missing key 'layers.1.neurons.0.b'"),
-        (lambda s: s.update({"layers.9.neurons.0.b": 1.0}), "unexpected key 'layers.9.neurons.0.b'"),
-        (lambda s: s.update({"layers.0.neurons.1.w.0": math.nan}), "'layers.0.neurons.1.w.0' must be finite"),
-        (lambda s: s.update({"layers.0.neurons.1.w.1": math.inf}), "'layers.0.neurons.1.w.1' must be finite"),
-        (lambda s: s.update({"layers.1.neurons.0.w.1": "0.5"}), "'layers.1.neurons.0.w.1' must be a finite real number, got str"),
-        (lambda s: s.update({"layers.1.neurons.0.w.0": True}), "'layers.1.neurons.0.w.0' must be a finite real number, got bool"),
+        (
+            lambda s: s.update({"layers.9.neurons.0.b": 1.0}),
+            "unexpected key 'layers.9.neurons.0.b'",
+        ),
+        (
+            lambda s: s.update({"layers.0.neurons.1.w.0": math.nan}),
+            "'layers.0.neurons.1.w.0' must be finite",
+        ),
+        (
+            lambda s: s.update({"layers.0.neurons.1.w.1": math.inf}),
+            "'layers.0.neurons.1.w.1' must be finite",
+        ),
+        (
+            lambda s: s.update({"layers.1.neurons.0.w.1": "0.5"}),
+            "'layers.1.neurons.0.w.1' must be a finite real number, got str",
+        ),
+        (
+            lambda s: s.update({"layers.1.neurons.0.w.0": True}),
+            "'layers.1.neurons.0.w.0' must be a finite real number, got bool",
+        ),
         (lambda s: s.update({"layers.1.neurons.0.w.1": [1.0]}), "got list"),
-        (lambda s: s.update({"layers.0.neurons.0.b": Value(1.0)}), "got Value"),
+        (
+            lambda s: s.update({"layers.0.neurons.0.b": Value(1.0)}),
+            "got autodiff.value.Value Value(data=1.0",
+        ),
         (lambda s: s.update({"layers.0.neurons.0.b": 10**400}), "too large"),
         (lambda s: s.update({3: 1.0}), "key 3 must be a str"),
     ],

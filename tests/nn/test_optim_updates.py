@@ -136,7 +136,11 @@ def test_state_dict_round_trip_restores_the_buffers():
         (lambda p: SGD(p, lr=-0.1), ValueError, "lr must be"),
         (lambda p: SGD(p, lr=math.nan), ValueError, "lr must be"),
         (lambda p: SGD(p, lr="0.1"), TypeError, "lr must be a real number"),
-        (lambda p: SGD(p, lr=0.1, momentum=1.0), ValueError, "momentum must be a finite number >= 0.0 and < 1.0"),
+        (
+            lambda p: SGD(p, lr=0.1, momentum=1.0),
+            ValueError,
+            "momentum must be a finite number >= 0.0 and < 1.0",
+        ),
         (lambda p: SGD(p, lr=0.1, momentum=-0.1), ValueError, "momentum"),
         (lambda p: SGD(p, lr=0.1, weight_decay=-1), ValueError, "weight_decay"),
         (lambda p: Adam(p, betas=(0.9,)), ValueError, "betas must be a pair"),

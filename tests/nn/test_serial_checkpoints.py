@@ -8,8 +8,7 @@ import re
 
 import pytest
 
-from nn import MLP, Layer, Module, Neuron
-from nn import serialization
+from nn import MLP, Layer, Module, Neuron, serialization
 
 
 def snapshot(model):
@@ -112,9 +111,18 @@ def write_checkpoint(path, model, **changes):
         ({"parameters": [1, 2]}, "key 'parameters' must be a JSON object"),
         ({"architecture": None}, "key 'architecture' must be a JSON object"),
         ({"drop": "layers.0.neurons.1.b"}, "missing key 'layers.0.neurons.1.b'"),
-        ({"parameters_update": {"layers.0.neurons.0.w.7": 0.0}}, "unexpected key 'layers.0.neurons.0.w.7'"),
-        ({"parameters_update": {"layers.1.neurons.0.w.0": "1"}}, "'layers.1.neurons.0.w.0' must be a finite real number, got str"),
-        ({"parameters_update": {"layers.1.neurons.0.b": None}}, "'layers.1.neurons.0.b' must be a finite real number, got NoneType"),
+        (
+            {"parameters_update": {"layers.0.neurons.0.w.7": 0.0}},
+            "unexpected key 'layers.0.neurons.0.w.7'",
+        ),
+        (
+            {"parameters_update": {"layers.1.neurons.0.w.0": "1"}},
+            "'layers.1.neurons.0.w.0' must be a finite real number, got str",
+        ),
+        (
+            {"parameters_update": {"layers.1.neurons.0.b": None}},
+            "'layers.1.neurons.0.b' must be a finite real number, got NoneType",
+        ),
         ({"parameters_update": {"layers.1.neurons.0.b": False}}, "got bool"),
     ],
 )
@@ -213,3 +221,64 @@ def test_save_into_a_missing_directory_fails_clearly(tmp_path):
     with pytest.raises(FileNotFoundError):
         Neuron(2).save(tmp_path / "no" / "such" / "dir.json")
     assert files_in(tmp_path) == []
+
+
+# -- from_architecture: each class rebuilds itself from its description -----
+
+
+def test_from_architecture_inverts_architecture_and_draws_no_random_numbers():
+    import random
+
+    models = [
+        MLP(2, [3, 2], activation="tanh", output_activation="sigmoid", seed=3),
+        Layer(3, 2, "relu", layer=2, seed=4, weighted_sum="products"),
+        Neuron(2, "tanh", layer=3, index=1, seed=5),
+    ]
+    models[0].layers[0].neurons[1].activation = "relu"  # one name per neuron
+    for model in models:
+        state = random.getstate()
+        for build in (type(model).from_architecture, Module.from_architecture):
+            back = build(model.architecture(), model.options())
+            assert random.getstate() == state
+            assert type(back) is type(model)
+            assert back.architecture() == model.architecture()
+            assert back.options() == model.options()
+            assert set(back.state_dict().values()) == {0.0}
+            back.load_state_dict(model.state_dict())
+            x = [0.5, -1.0, 0.25][: model.nin]
+            out, expected = back(x), model(x)
+            if isinstance(expected, list):
+                assert [o.data for o in out] == [o.data for o in expected]
+            else:
+                assert out.data == expected.data
+
+
+class Custom(Module):
+    """A user's module that does not rebuild itself."""
+
+
+@pytest.mark.parametrize(
+    "build, arch, error, message",
+    [
+        (MLP, Layer(2, 2).architecture(), ValueError, "type must be 'MLP', got 'Layer'"),
+        (Module, {"type": "Conv"}, ValueError, "architecture type must be one of"),
+        (Custom, Neuron(2).architecture(), ValueError, "is a Neuron, not a Custom"),
+        (Neuron, [1, 2], TypeError, "architecture must be a mapping, got list"),
+        (Neuron, {"type": "Neuron", "nin": 0, "activation": "relu"}, ValueError, "nin must be"),
+        (
+            MLP,
+            {"type": "MLP", "nin": 2, "nouts": [1], "activations": []},
+            ValueError,
+            "'activations' must be a non-empty list",
+        ),
+        (
+            Layer,
+            {"type": "Layer", "nin": 2, "nout": 2, "activation": ["relu"]},
+            ValueError,
+            "one name per neuron",
+        ),
+    ],
+)
+def test_from_architecture_refuses_a_bad_description(build, arch, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        build.from_architecture(arch)

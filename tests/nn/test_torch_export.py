@@ -39,7 +39,9 @@ def test_outputs_and_gradients_match(act, out_act):
         for j, n in enumerate(layer.neurons):
             for k, w in enumerate(n.w):
                 assert lin.weight[j, k].item() == w.data
-                assert math.isclose(lin.weight.grad[j, k].item(), w.grad, rel_tol=1e-12, abs_tol=1e-12)
+                assert math.isclose(
+                    lin.weight.grad[j, k].item(), w.grad, rel_tol=1e-12, abs_tol=1e-12
+                )
             assert math.isclose(lin.bias.grad[j].item(), n.b.grad, rel_tol=1e-12, abs_tol=1e-12)
 
 
@@ -81,3 +83,40 @@ def test_importing_nn_does_not_import_torch():
     code = "import nn, sys; print('torch' in sys.modules, 'numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_the_export_reads_only_architecture_and_state_dict():
+    class Described:
+        """Not an nn class: just the two public descriptions of an MLP."""
+
+        def __init__(self, model):
+            self._model = model
+
+        def architecture(self):
+            return self._model.architecture()
+
+        def state_dict(self):
+            return self._model.state_dict()
+
+    from nn.export import to_torch
+
+    model = MLP(2, [3, 1], activation="tanh", seed=6)
+    net = to_torch(Described(model))
+    x = [0.25, -0.5]
+    assert net(torch.tensor(x, dtype=torch.float64)).item() == pytest.approx(
+        model(x).data, rel=1e-12
+    )
+
+
+def test_what_cannot_be_exported_is_refused():
+    from nn import Module
+    from nn.export import to_torch
+
+    with pytest.raises(TypeError, match="expected an MLP, Layer or Neuron, got int"):
+        to_torch(3)
+    with pytest.raises(TypeError, match="expected an MLP, Layer or Neuron, got .*Module"):
+        Module().to_torch()
+    layer = Layer(2, 2, seed=0)
+    layer.neurons[1].w.append(layer.neurons[1].w[0])  # resized by hand
+    with pytest.raises(ValueError, match="the neurons of layer 1 have different input counts"):
+        layer.to_torch()

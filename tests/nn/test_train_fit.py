@@ -46,7 +46,7 @@ def test_regression_converges():
     X, y = line_data()
     model = Neuron(1, "linear", seed=0)
     history = fit(model, X, y, "mse", Adam(model, lr=0.1), epochs=300, progress=False)
-    assert len(history) == 300 == len(history["loss"])
+    assert history.epochs == 300 == len(history["loss"])
     assert history["loss"][-1] < 1e-6
     assert model.w[0].data == pytest.approx(2.0, abs=1e-3)
     assert model.b.data == pytest.approx(1.0, abs=1e-3)
@@ -154,7 +154,7 @@ def test_keyboard_interrupt_in_the_loss_returns_the_completed_epochs():
     model = MLP(2, [3, 1], seed=0)
     reference = MLP(2, [3, 1], seed=0)
     history = fit(model, X, y, loss, SGD(model, lr=0.5), epochs=5, progress=False)
-    assert history.interrupted and len(history) == 2 and history.steps == 2
+    assert history.interrupted and history.epochs == 2 and history.steps == 2
     fit(reference, X, y, "hinge", SGD(reference, lr=0.5), epochs=2, progress=False)
     assert params(model) == params(reference)
 
@@ -181,7 +181,7 @@ def test_keyboard_interrupt_inside_a_step_undoes_the_half_step():
     model = MLP(2, [3, 1], seed=3)
     opt = InterruptedSGD(model, lr=0.1, momentum=0.9, fail_at=2)
     history = fit(model, X, y, "hinge", opt, epochs=4, progress=False)
-    assert history.interrupted and len(history) == 2
+    assert history.interrupted and history.epochs == 2
     reference = MLP(2, [3, 1], seed=3)
     ref_opt = SGD(reference, lr=0.1, momentum=0.9)
     fit(reference, X, y, "hinge", ref_opt, epochs=2, progress=False)
@@ -212,7 +212,7 @@ def test_keyboard_interrupt_inside_adam_restores_its_moments(monkeypatch):
     model.zero_grad()
     history = fit(model, X, y, "hinge", opt, epochs=1, progress=False)
     monkeypatch.undo()
-    assert calls["n"] == 10 and history.interrupted and len(history) == 0
+    assert calls["n"] == 10 and history.interrupted and history.epochs == 0
     assert (params(model), opt.m, opt.v, opt.steps) == before
 
 
@@ -231,7 +231,7 @@ def test_keyboard_interrupt_inside_backward_leaves_zero_gradients(monkeypatch):
     monkeypatch.setattr(autodiff.backprop, "backward", dying_backward)
     history = fit(model, X, y, "hinge", SGD(model, lr=0.1), epochs=3, progress=False)
     assert real_backward is not dying_backward
-    assert history.interrupted and len(history) == 0 and history.steps == 0
+    assert history.interrupted and history.epochs == 0 and history.steps == 0
     assert params(model) == before
     assert all(p.grad == 0.0 for p in model.parameters())
 
@@ -242,12 +242,12 @@ def test_callback_can_stop_training():
     seen = []
 
     def callback(epoch, history):
-        seen.append((epoch, len(history)))
+        seen.append((epoch, history.epochs))
         return epoch == 2
 
     h = fit(model, X, y, "mse", SGD(model, lr=0.01), epochs=10, progress=False,
             callback=callback)
-    assert seen == [(0, 1), (1, 2), (2, 3)] and h.stopped_early and len(h) == 3
+    assert seen == [(0, 1), (1, 2), (2, 3)] and h.stopped_early and h.epochs == 3
 
 
 def test_progress_bar_on_stderr_only_when_asked(capsys):
@@ -269,7 +269,11 @@ def test_history_reads_like_a_mapping():
     h = fit(model, X, [1, -1], "hinge", SGD(model, lr=0.1), epochs=2, progress=False)
     assert isinstance(h, History) and isinstance(h, Mapping)
     assert list(h.keys()) == ["loss", "accuracy"] and "loss" in h
-    assert len(h) == h.epochs == 2 and len(h["accuracy"]) == 2
+    # a mapping of names to lists: len and iteration agree, epochs apart
+    assert len(h) == 2 == len(list(h)) and h.epochs == 2 and len(h["accuracy"]) == 2
+    assert dict(h) == {"loss": h["loss"], "accuracy": h["accuracy"]}
+    assert [name for name, _ in h.items()] == list(h)
+    assert list(h.values()) == [h["loss"], h["accuracy"]]
     assert h.get("lr") is None
     assert h.to_dict()["steps"] == 2 and h.to_dict()["interrupted"] is False
     assert repr(h).startswith("History(2 epochs, 2 steps, last loss")
@@ -281,7 +285,7 @@ def test_zero_epochs_returns_an_empty_history():
     model = Neuron(1, seed=0)
     before = params(model)
     h = fit(model, [[1.0]], [1.0], "mse", SGD(model, lr=0.1), epochs=0, progress=False)
-    assert len(h) == 0 and params(model) == before
+    assert h.epochs == 0 and h["loss"] == [] and params(model) == before
 
 
 @pytest.mark.parametrize(
@@ -295,9 +299,9 @@ def test_zero_epochs_returns_an_empty_history():
         ({"X": [[1.0, 2.0], [1.0]]}, ValueError, r"X\[1\] has 1 values, but the model takes 2"),
         ({"X": [[1.0, 2.0], 5.0]}, TypeError, r"X\[1\] must be a sequence"),
         ({"optimizer": object()}, TypeError, "optimizer must have step"),
-        ({"epochs": -1}, ValueError, "epochs must be >= 0"),
+        ({"epochs": -1}, ValueError, "epochs must be an int >= 0, got -1"),
         ({"epochs": 2.0}, TypeError, "epochs must be an int"),
-        ({"batch_size": 0}, ValueError, "batch_size must be >= 1"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an int >= 1, got 0"),
         ({"l2": -1.0}, ValueError, "l2 must be a finite number >= 0"),
         ({"accuracy": "always"}, ValueError, "accuracy must be 'auto', None or a callable"),
         ({"seed": "x"}, TypeError, "seed must be an int"),
