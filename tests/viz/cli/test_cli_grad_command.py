@@ -198,12 +198,12 @@ def test_svg_into_a_directory_without_write_permission(capsys, tmp_path, monkeyp
 
 
 def test_svg_write_failure_leaves_no_file(capsys, tmp_path, monkeypatch, require_dot):
-    import tempfile
+    import nn.files
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(nn.files, "_create_temporary", refuse)
     path = tmp_path / "g.svg"
     status, out, err = run(capsys, "grad", "x", "--at", "x=2", "--svg", str(path))
     assert_user_error(status, out, err, "cannot write --svg", "Permission denied")
