@@ -9,7 +9,9 @@ The player highlights the node being processed, writes each contribution
 ``g × ∂node/∂input`` on its edge as it is pushed, and fills in the
 gradients: grey while a node has received nothing, orange while its sum is
 partial, black once the node is reached (its gradient complete).  Controls:
-reset, previous, play/pause, next, a slider, and the keys ← → (Home, End).
+reset, previous, play/pause, next, a slider, the keys ← → (Home, End),
+and "actual size" (the picture unscaled, scrolled inside the player; by
+default it is scaled down to the width available).
 
 In a notebook the page is shown inside an ``<iframe srcdoc=...>``, so that
 its script and style cannot clash with the notebook's own and the picture
@@ -358,6 +360,8 @@ body { font: 13px/1.4 Helvetica, Arial, sans-serif; color: #222; overflow-x: hid
 #pushes td, #pushes th { border: 1px solid #ccc; padding: 1px 6px; text-align: left; }
 #graph { width: 100%; max-width: 100%; overflow: hidden; }
 #graph svg { display: block; max-width: 100%; height: auto; }
+#graph.actual { overflow: auto; }
+#graph.actual svg { max-width: none; }
 #graph .node text.grad { fill: #aaa; }
 #graph .node.partial text.grad { fill: #e66101; font-weight: bold; }
 #graph .node.done text.grad { fill: #000; font-weight: bold; }
@@ -412,7 +416,8 @@ _SCRIPT = r"""
     // Inside a notebook's iframe: make the frame as tall as the page.
     try {
       var f = window.frameElement;
-      if (f) { f.style.height = (document.documentElement.scrollHeight + 2) + "px"; }
+      // the player's own height (the document's would never let the frame shrink)
+      if (f) { f.style.height = Math.ceil($("player").getBoundingClientRect().bottom + 4) + "px"; }
     } catch (err) { /* another origin: keep the frame's own height */ }
   }
   function show(k) {
@@ -492,6 +497,10 @@ _SCRIPT = r"""
     stop();
     show(to);
   });
+  $("zoom").addEventListener("change", function () {
+    $("graph").className = $("zoom").checked ? "actual" : "";
+    fit();
+  });
   window.addEventListener("resize", fit);
   show(0);
 })();
@@ -514,6 +523,8 @@ _PAGE = """<!DOCTYPE html>
 <button id="next" type="button" title="next step (&#x2192;)">next &#x25b6;</button>
 <input id="slider" type="range" min="0" max="{last}" value="0" step="1" aria-label="step">
 <span id="step-index">step 1 of {n}</span>
+<label title="the picture at its own size, scrolled inside the player">
+<input id="zoom" type="checkbox"> actual size</label>
 </div>
 <div id="info">
 <b id="current-node"></b> is reached with its gradient complete:
