@@ -10,8 +10,9 @@ The player highlights the node being processed, writes each contribution
 gradients: grey while a node has received nothing, orange while its sum is
 partial, black once the node is reached (its gradient complete).  Controls:
 reset, previous, play/pause, next, a slider, the keys ← → (Home, End),
-and "actual size" (the picture unscaled, scrolled inside the player; by
-default it is scaled down to the width available).
+and "actual size" (the picture unscaled, scrolled inside the player to the
+current node; by default it is scaled down to the width available, unless
+that would shrink it to under a third).
 
 In a notebook the page is shown inside an ``<iframe srcdoc=...>``, so that
 its script and style cannot clash with the notebook's own and the picture
@@ -356,11 +357,12 @@ body { font: 13px/1.4 Helvetica, Arial, sans-serif; color: #222; overflow-x: hid
 #controls button { font: inherit; padding: 2px 10px; cursor: pointer; }
 #slider { flex: 1 1 160px; min-width: 80px; max-width: 100%; }
 #info { margin: 6px 0; overflow-wrap: anywhere; }
+#pushes-box { max-height: 12em; overflow: auto; max-width: 100%; }
 #pushes { border-collapse: collapse; margin-top: 4px; max-width: 100%; }
 #pushes td, #pushes th { border: 1px solid #ccc; padding: 1px 6px; text-align: left; }
 #graph { width: 100%; max-width: 100%; overflow: hidden; }
 #graph svg { display: block; max-width: 100%; height: auto; }
-#graph.actual { overflow: auto; }
+#graph.actual { overflow: auto; max-height: 640px; }
 #graph.actual svg { max-width: none; }
 #graph .node text.grad { fill: #aaa; }
 #graph .node.partial text.grad { fill: #e66101; font-weight: bold; }
@@ -470,6 +472,21 @@ _SCRIPT = r"""
     $("pushes").style.display = step.pushes.length ? "" : "none";
     $("leaf").style.display = step.pushes.length ? "none" : "";
     slider.value = String(k);
+    centre($("v" + step.node));
+    fit();
+  }
+  function centre(el) {
+    // At actual size, scroll the picture (not the page around it) to the current node.
+    var box = $("graph");
+    if (!el || box.className !== "actual") { return; }
+    var r = el.getBoundingClientRect(), c = box.getBoundingClientRect();
+    box.scrollLeft += (r.left + r.width / 2) - (c.left + c.width / 2);
+    box.scrollTop += (r.top + r.height / 2) - (c.top + c.height / 2);
+  }
+  function zoom(actual) {
+    $("zoom").checked = actual;
+    $("graph").className = actual ? "actual" : "";
+    centre($("v" + (steps.length ? steps[cur].node : 0)));
     fit();
   }
   function stop() {
@@ -497,12 +514,12 @@ _SCRIPT = r"""
     stop();
     show(to);
   });
-  $("zoom").addEventListener("change", function () {
-    $("graph").className = $("zoom").checked ? "actual" : "";
-    fit();
-  });
+  $("zoom").addEventListener("change", function () { zoom($("zoom").checked); });
   window.addEventListener("resize", fit);
   show(0);
+  // A picture that would shrink to under a third of its size starts at actual size.
+  var svg = document.querySelector("#graph svg");
+  if (svg && svg.width.baseVal.value > 3 * $("graph").clientWidth) { zoom(true); }
 })();
 """
 
@@ -530,9 +547,9 @@ _PAGE = """<!DOCTYPE html>
 <b id="current-node"></b> is reached with its gradient complete:
 &#x2202;root/&#x2202;node = <b id="current-grad"></b>.
 <span id="leaf">It is a leaf: nothing to push.</span>
-<table id="pushes"><thead><tr><th>input</th><th>local derivative d</th>
+<div id="pushes-box"><table id="pushes"><thead><tr><th>input</th><th>local derivative d</th>
 <th>contribution g &#xd7; d</th><th>input's gradient now</th></tr></thead>
-<tbody id="pushes-body"></tbody></table>
+<tbody id="pushes-body"></tbody></table></div>
 </div>
 <div id="graph">{svg}</div>
 <div class="legend"><span>grey: nothing received yet</span><span>orange: partial sum</span>

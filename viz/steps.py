@@ -16,8 +16,8 @@ engine sums, so the numbers are the engine's.
 on and that depend on the focus, plus their direct inputs, so that every
 contribution pushed lands on a node that is shown.  The gradient of each node
 on those paths is still complete (all its children are on the paths too);
-a direct input shows only its share from the nodes shown (its other
-children are left out), and is marked ``complete=False``.
+a direct input that also feeds nodes off the paths shows only its share
+from the nodes shown, and is marked ``complete=False``.
 
 `viz.play_backward` turns the steps into a page that plays them.
 """
@@ -88,7 +88,8 @@ class BackwardSteps(Sequence[Step]):
         ids: ``{node: position in nodes}``.
         focus: the focus Values (a tuple, empty without ``focus=``).
         complete: one flag per node: True when the steps give its whole
-            gradient; False for the direct inputs added around a focus.
+            gradient; False for a direct input around the focus paths that
+            also feeds nodes off them.
         grads: every node's final gradient (those of the last step).
     """
 
@@ -227,18 +228,29 @@ def backward_steps(root, focus=None, max_nodes: int = MAX_NODES) -> BackwardStep
     else:
         shown, on_path = order, None
     if len(shown) > max_nodes:
-        where = (
-            f"even focused, the paths to the focus and their inputs hold {len(shown):,} values"
-            if targets
-            else f"the graph has {len(shown):,} values"
-        )
+        if targets:
+            assert on_path is not None
+            raise ValueError(
+                f"even focused, the paths to the focus hold {len(on_path):,} values and their "
+                f"inputs {len(shown) - len(on_path):,} more, {len(shown):,} in all, more than "
+                f"max_nodes={max_nodes:,}: raise max_nodes, or build a smaller graph (a "
+                "training step on one sample rather than a whole batch, say)"
+            )
         raise ValueError(
-            f"{where}, more than max_nodes={max_nodes:,}: "
-            + ("" if targets else "step through one value's paths with focus=<a Value>, ")
-            + "raise max_nodes, or use a smaller graph"
+            f"the graph has {len(shown):,} values, more than max_nodes={max_nodes:,}: step "
+            "through the paths to one value with focus=<a Value> (say, one weight), raise "
+            "max_nodes, or build a smaller graph"
         )
     ids = {node: i for i, node in enumerate(shown)}
-    complete = tuple(on_path is None or node in on_path for node in shown)
+    if on_path is None:
+        complete = (True,) * len(shown)
+    else:
+        # A direct input's gradient is whole when all its children are on the paths.
+        off_path_child: set = set()
+        for node in order:
+            if node not in on_path:
+                off_path_child.update(node.parents)
+        complete = tuple(node in on_path or node not in off_path_child for node in shown)
     # The running sums, one per shown node, as the engine keeps them in ``_g``.
     sums = [0.0] * len(shown)
     sums[ids[root]] = 1.0

@@ -200,9 +200,17 @@ def test_focused_page_marks_partial_inputs(browser, tmp_path):
     assert c not in player.steps.ids
     browser.get(player.save(tmp_path / "focused.html").as_uri())
     check_player(browser, player.steps)
-    # the first step pushes to c*w, whose gradient is only the part shown
-    rows = browser.find_elements(By.CSS_SELECTOR, "#pushes-body tr")
-    assert any("(from the values shown)" in row.text for row in rows)
+    # w's gradient is only the part from the values shown: the page says so
+    # on the pushes to w and on no other
+    w_position = player.steps.ids[w]
+    for k, step in enumerate(player.steps):
+        if k:
+            browser.find_element(By.ID, "next").click()
+        rows = browser.find_elements(By.CSS_SELECTOR, "#pushes-body tr")
+        assert len(rows) == len(step.pushes)
+        for row, push in zip(rows, step.pushes):
+            marked = "(from the values shown)" in row.text
+            assert marked == (push.parent == w_position), row.text
 
 
 def test_screenshot(browser, tmp_path):

@@ -132,22 +132,28 @@ def test_focus_keeps_the_paths_to_the_focus_and_their_inputs():
     x, w, b, n, o = tanh_neuron()
     c = Value(1.5, label="c")
     d = Value(-1.0, label="d")
-    cd = c * d
-    root = o + cd
+    cw = (c * d) * w  # w also feeds a node off the paths to x
+    root = o + cw
     steps = viz.backward_steps(root, focus=x)
     xw = n.parents[0]
     on_path = [x, xw, n, o, root]
     shown = set(steps.nodes)
-    assert shown == set(on_path) | {w, b, cd}  # c and d lie off the paths, beyond cd
+    assert shown == set(on_path) | {w, b, cw}  # c, d and c*d lie beyond cw
     assert [steps.nodes[s.node] for s in steps] == [
         node for node in reversed(topological_order(root)) if node in set(on_path)
     ]
     complete = dict(zip(steps.nodes, steps.complete))
-    assert all(complete[v] for v in on_path)
-    assert not any(complete[v] for v in (w, b, cd))
-    # the focus and the nodes on its paths get their whole gradient
-    for node, g in zip(on_path, grad(root, on_path)):
+    assert {v for v, flag in complete.items() if not flag} == {w}
+    # every node marked complete has its whole gradient, the hand values here
+    t = math.tanh(0.5 * -2.0 + 0.25)
+    dn = 1 - t * t
+    expected = {root: 1.0, o: 1.0, n: dn, xw: dn, x: -2 * dn, b: dn, cw: 1.0}
+    for node, g in expected.items():
         assert steps.grad_of(node) == pytest.approx(g, rel=1e-14)
+    for node, g in zip(expected, grad(root, list(expected))):
+        assert steps.grad_of(node) == pytest.approx(g, rel=1e-14)
+    # w shows only its share through x*w (x = 0.5), not the one through cw
+    assert steps.grad_of(w) == pytest.approx(0.5 * dn, rel=1e-14)
     assert steps.focus == (x,)
 
 
