@@ -1,0 +1,320 @@
+"""The backward pass as data: one step per node, in the engine's order.
+
+`backward_steps(root)` replays what `Value.backward` does (see
+`autodiff.backprop`): the nodes are visited in reversed topological order,
+the root's gradient is seeded with 1.0, and when a node is reached its
+gradient ``g`` (∂root/∂node) is complete; it then pushes ``g × d`` to each
+parent, ``d`` being the op table's local derivative ∂node/∂parent
+(`autodiff.local_grads`).  Each `Step` records that: the node, the gradient
+it received, and for each parent the local derivative, the contribution
+pushed and the parent's running sum after it.  Nothing is written to any
+``.grad``: the steps are a view of the pass, summed in the same order as the
+engine sums, so the numbers are the engine's.
+
+``focus=`` restricts the steps to the paths from the root down to one value
+(say, one weight of a whole training step): the nodes that the root depends
+on and that depend on the focus, plus their direct inputs, so that every
+contribution pushed lands on a node that is shown.  The gradient of each node
+on those paths is still complete (all its children are on the paths too);
+a direct input that also feeds nodes off the paths shows only its share
+from the nodes shown, and is marked ``complete=False``.
+
+`viz.play_backward` turns the steps into a page that plays them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import overload
+
+from autodiff import Value, local_grads, topological_order
+from autodiff.arguments import integer, type_name
+
+#: The most nodes `backward_steps` records by default: each step keeps every
+#: node's gradient, so memory grows with the square of the node count.
+MAX_NODES = 2000
+
+
+@dataclass(frozen=True)
+class Push:
+    """One contribution of a step: what a node sends to one of its parents.
+
+    Attributes:
+        parent: the parent's position in `BackwardSteps.nodes`.
+        position: which input of the node the parent is (0 for the first);
+            ``x * x`` pushes twice to ``x``, at positions 0 and 1.
+        local_grad: ∂node/∂parent, from the op table's rule.
+        contribution: the node's gradient × ``local_grad``, added to the parent.
+        grad_after: the parent's gradient once this contribution is added.
+    """
+
+    parent: int
+    position: int
+    local_grad: float
+    contribution: float
+    grad_after: float
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of the backward pass, reached with its gradient complete.
+
+    Attributes:
+        index: the step's position in the pass (0 is the root).
+        node: the node's position in `BackwardSteps.nodes`.
+        grad: the gradient the node has received, ∂root/∂node (1.0 at the root).
+        pushes: one `Push` per parent, in the order of the node's parents
+            (empty for a leaf).
+        grads: every node's gradient after this step, aligned with
+            `BackwardSteps.nodes` (0.0 for a node that has received nothing yet).
+    """
+
+    index: int
+    node: int
+    grad: float
+    pushes: tuple[Push, ...]
+    grads: tuple[float, ...]
+
+
+class BackwardSteps(Sequence[Step]):
+    """The steps of one backward pass: a sequence of `Step`.
+
+    Attributes:
+        root: the Value the pass starts from.
+        nodes: the nodes the steps refer to, in topological order (parents
+            before children), so ``nodes[step.node]`` is a step's node.
+        ids: ``{node: position in nodes}``.
+        focus: the focus Values (a tuple, empty without ``focus=``).
+        complete: one flag per node: True when the steps give its whole
+            gradient; False for a direct input around the focus paths that
+            also feeds nodes off them.
+        grads: every node's final gradient (those of the last step).
+    """
+
+    __slots__ = ("root", "nodes", "ids", "focus", "complete", "_steps")
+
+    def __init__(self, root, nodes: list, focus: tuple, complete: tuple, steps: list) -> None:
+        self.root = root
+        self.nodes = tuple(nodes)
+        self.ids = {node: i for i, node in enumerate(self.nodes)}
+        self.focus = focus
+        self.complete = complete
+        self._steps = tuple(steps)
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    @overload
+    def __getitem__(self, i: int) -> Step: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Step]: ...
+
+    def __getitem__(self, i):
+        return self._steps[i]
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self._steps)
+
+    def __repr__(self) -> str:
+        focus = f", focused on {len(self.focus)} value(s)" if self.focus else ""
+        return f"<BackwardSteps: {len(self)} steps over {len(self.nodes)} nodes{focus}>"
+
+    @property
+    def grads(self) -> tuple[float, ...]:
+        """Every node's gradient after the last step (∂root/∂node)."""
+        return self._steps[-1].grads if self._steps else ()
+
+    def grad_of(self, node) -> float:
+        """The final gradient of ``node`` (one of `nodes`)."""
+        try:
+            return self.grads[self.ids[node]]
+        except (KeyError, TypeError):
+            raise ValueError(f"{node!r} is not one of the nodes of these steps") from None
+
+    def to_dict(self) -> dict:
+        """The steps as plain JSON-able data (what `viz.play_backward` embeds).
+
+        Returns:
+            ``{"nodes": [...], "steps": [...], "focus": [...]}``: per node its
+            ``label``, ``op`` (``""`` for a leaf), ``data``, ``parents`` (node
+            positions, ``None`` for a parent that is not shown) and
+            ``complete``; per step its ``node``, ``grad`` and ``pushes`` (each
+            with ``parent``, ``position``, ``local_grad``, ``contribution``
+            and ``grad_after``).  The full gradient vectors are left out (they
+            follow from the pushes).  A number that is not finite is written
+            as the string ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``, so the
+            result is strict JSON.
+        """
+        ids = self.ids
+        nodes = [
+            {
+                "label": node.label,
+                "op": node.op if node.parents else "",
+                "data": json_number(node.data),
+                "parents": [ids.get(p) for p in node.parents],
+                "complete": flag,
+            }
+            for node, flag in zip(self.nodes, self.complete)
+        ]
+        steps = [
+            {
+                "node": step.node,
+                "grad": json_number(step.grad),
+                "pushes": [
+                    {
+                        "parent": p.parent,
+                        "position": p.position,
+                        "local_grad": json_number(p.local_grad),
+                        "contribution": json_number(p.contribution),
+                        "grad_after": json_number(p.grad_after),
+                    }
+                    for p in step.pushes
+                ],
+            }
+            for step in self._steps
+        ]
+        return {
+            "root": ids[self.root],
+            "focus": [ids[f] for f in self.focus],
+            "nodes": nodes,
+            "steps": steps,
+        }
+
+
+def json_number(x: float) -> float | str:
+    """``x`` for JSON: itself when finite, else "NaN", "Infinity" or "-Infinity"."""
+    x = float(x)
+    if math.isfinite(x):
+        return x
+    if x != x:
+        return "NaN"
+    return "Infinity" if x > 0 else "-Infinity"
+
+
+def backward_steps(root, focus=None, max_nodes: int = MAX_NODES) -> BackwardSteps:
+    """The backward pass from ``root``, one `Step` per node, in the engine's order.
+
+    Args:
+        root: the `Value` whose gradients are taken (the loss).
+        focus: None (every node of the graph), or a Value of the graph, or a
+            list of them: only the paths from ``root`` down to the focus are
+            stepped through, with the direct inputs of the nodes on them (see
+            the module docstring).
+        max_nodes: the most nodes recorded (2000); each step keeps every
+            node's gradient, so a larger graph is refused, with a hint to use
+            ``focus=``.
+
+    Returns:
+        A `BackwardSteps`: the steps, the nodes and their ids.  The final
+        gradients equal ``autodiff.grad(root, nodes)`` (for the nodes on the
+        focus paths when focused).  No ``.grad`` is changed.
+
+    Raises:
+        TypeError: ``root`` or a focus is not a Value.
+        TypeError: ``max_nodes`` is not an int.
+        ValueError: a focus not in ``root``'s graph, ``max_nodes`` < 1, or
+            more nodes than ``max_nodes``.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_steps: root must be a Value, got {type_name(root)}")
+    max_nodes = integer(max_nodes, "max_nodes", minimum=1)
+    order = topological_order(root)
+    targets = _focus_targets(focus, order)
+    if targets:
+        shown, on_path = focus_nodes(order, targets)
+    else:
+        shown, on_path = order, None
+    if len(shown) > max_nodes:
+        if targets:
+            assert on_path is not None
+            raise ValueError(
+                f"even focused, the paths to the focus hold {len(on_path):,} values and their "
+                f"inputs {len(shown) - len(on_path):,} more, {len(shown):,} in all, more than "
+                f"max_nodes={max_nodes:,}: raise max_nodes, or build a smaller graph (a "
+                "training step on one sample rather than a whole batch, say)"
+            )
+        raise ValueError(
+            f"the graph has {len(shown):,} values, more than max_nodes={max_nodes:,}: step "
+            "through the paths to one value with focus=<a Value> (say, one weight), raise "
+            "max_nodes, or build a smaller graph"
+        )
+    ids = {node: i for i, node in enumerate(shown)}
+    if on_path is None:
+        complete = (True,) * len(shown)
+    else:
+        # A direct input's gradient is whole when all its children are on the paths.
+        off_path_child: set = set()
+        for node in order:
+            if node not in on_path:
+                off_path_child.update(node.parents)
+        complete = tuple(node in on_path or node not in off_path_child for node in shown)
+    # The running sums, one per shown node, as the engine keeps them in ``_g``.
+    sums = [0.0] * len(shown)
+    sums[ids[root]] = 1.0
+    steps: list[Step] = []
+    for node in reversed(shown):
+        if on_path is not None and node not in on_path:
+            continue  # a direct input around the focus paths: no step of its own
+        i = ids[node]
+        g = sums[i]
+        pushes: list[Push] = []
+        if node.parents:
+            for position, (parent, d) in enumerate(zip(node.parents, local_grads(node))):
+                j = ids[parent]
+                contribution = g * d
+                sums[j] += contribution
+                pushes.append(Push(j, position, d, contribution, sums[j]))
+        steps.append(Step(len(steps), i, g, tuple(pushes), tuple(sums)))
+    return BackwardSteps(root, shown, tuple(targets), complete, steps)
+
+
+def _focus_targets(focus, order: list) -> tuple:
+    """The focus as a tuple of Values of the graph (empty for None)."""
+    if focus is None:
+        return ()
+    if isinstance(focus, Value):
+        wanted = [focus]
+    elif isinstance(focus, Iterable) and not isinstance(focus, (str, bytes)):
+        wanted = list(focus)
+        if not wanted:
+            raise ValueError("focus is an empty list: give a Value, a list of Values or None")
+    else:
+        raise TypeError(f"focus must be a Value or a list of Values, got {type_name(focus)}")
+    in_graph = set(order)
+    for i, v in enumerate(wanted):
+        if not isinstance(v, Value):
+            raise TypeError(f"focus[{i}] must be a Value, got {type_name(v)}")
+        if v not in in_graph:
+            raise ValueError(
+                f"focus {v!r} is not in the graph of root: only values the root depends on "
+                "can be focused on"
+            )
+    return tuple(dict.fromkeys(wanted))  # duplicates dropped, order kept
+
+
+def focus_nodes(order: list, targets) -> tuple[list, set]:
+    """The nodes to show around the paths from the root down to ``targets``.
+
+    Args:
+        order: the root's graph in topological order (root last).
+        targets: the focus Values (all in ``order``).
+
+    Returns:
+        ``(shown, on_path)``: ``on_path`` is the set of nodes that depend on
+        a target (targets included), which, since every node of ``order`` is
+        one the root depends on, are exactly the nodes on some path from the
+        root down to a target; ``shown`` is those nodes and their direct
+        parents, in the order of ``order``.
+    """
+    targets = set(targets)
+    on_path: set = set()
+    for node in order:  # parents first: each parent is decided before its children
+        if node in targets or any(p in on_path for p in node.parents):
+            on_path.add(node)
+    shown_set = set(on_path)
+    for node in on_path:
+        shown_set.update(node.parents)
+    return [node for node in order if node in shown_set], on_path
