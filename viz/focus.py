@@ -128,7 +128,19 @@ def name_of(node, root, root_name: str) -> str:
         return root_name
     if node.label:
         return node.label
-    return f"[{node.op}]" if node.parents else "[constant]"
+    if not node.parents:
+        return "[constant]"
+    if len(node.parents) == 2 and all(p.label for p in node.parents):
+        return f"({node.parents[0].label}{node.op}{node.parents[1].label})"
+    return f"[{node.op}]"
+
+
+def _signed_sum(terms: list[float]) -> str:
+    """``a + b − c`` with each term exact (see `exact`)."""
+    text = exact(terms[0])
+    for t in terms[1:]:
+        text += f" − {exact(-t)}" if t < 0 else f" + {exact(t)}"
+    return text
 
 
 def _partial(num: str, den: str) -> str:
@@ -332,7 +344,7 @@ def _caption_paths(writer, f: Focus, target, root_name: str) -> None:
             writer.caption(html_text(f"path {i}: {names}"))
             writer.caption(html_text(f"      = {values} = {exact(product)}"))
         if lines:
-            writer.caption(html_text(f"{goal} = " + " + ".join(exact(p) for p in products) + f" = {exact(total)}"))
+            writer.caption(html_text(f"{goal} = {_signed_sum(products)} = {exact(total)}"))
     writer.caption(html_text(f"(backward gave {name_of(target, f.root, root_name)}.grad = {exact(target.grad)})"))
 
 
@@ -355,13 +367,29 @@ def _columns(writer, ids: dict) -> None:
 # Grouped: copies merged
 
 
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 def _pattern(node, wide: set) -> str | None:
-    """The label of a node standing for a wide layer's nodes (j replaced by ⱼ)."""
+    """The label of a node standing for a wide layer's nodes: z⁽ˡ⁾ⱼ, a⁽ˡ⁾ⱼ,
+    and a weight w⁽ˡ⁾ⱼₖ with j (its layer is wide) or k (the layer before
+    is wide) left as a letter; None for a node that stands for itself."""
     p = parse(node.label) if node.label else None
-    if p is None or (p.symbol, p.l) not in wide:
+    if p is None:
         return None
-    k = "" if p.k is None else str(p.k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-    return f"{p.symbol}⁽{str(p.l).translate(str.maketrans('0123456789', '⁰¹²³⁴⁵⁶⁷⁸⁹'))}⁾ⱼ{k}"
+    head = f"{p.symbol}⁽{str(p.l).translate(_SUP)}⁾"
+    if p.symbol == "w":
+        j_wide = ("z", p.l) in wide
+        k_wide = ("a", p.l - 1) in wide
+        if not (j_wide or k_wide):
+            return None
+        j = "ⱼ" if j_wide else str(p.j).translate(_SUB)
+        k = "ₖ" if k_wide else str(p.k).translate(_SUB)
+        return head + j + k
+    if (p.symbol, p.l) not in wide:
+        return None
+    return head + "ⱼ"
 
 
 def _groups(f: Focus) -> tuple[dict, list, set]:
@@ -373,8 +401,6 @@ def _groups(f: Focus) -> tuple[dict, list, set]:
         if p is not None and p.symbol in ("z", "a"):
             per_layer.setdefault((p.symbol, p.l), set()).add(p.j)
     wide = {key for key, js in per_layer.items() if len(js) > WIDE}
-    # A weight partner of a wide layer's z nodes is wide too (w⁽ˡ⁾ⱼₖ, one per j).
-    wide |= {("w", l) for s, l in wide if s == "z"}
     interned: dict = {}
     group_of: dict = {}
     members: list = []
@@ -498,9 +524,7 @@ def _caption_grouped(writer, f: Focus, target, root_name: str) -> None:
         ))
         total += share
     if len(shares) > 1:
-        writer.caption(html_text(
-            f"{goal} = " + " + ".join(exact(s[0]) for s in shares.values()) + f" = {exact(total)}"
-        ))
+        writer.caption(html_text(f"{goal} = {_signed_sum([s[0] for s in shares.values()])} = {exact(total)}"))
     else:
         writer.caption(html_text(f"{goal} = {exact(total)}"))
     writer.caption(html_text(f"(backward gave {tname}.grad = {exact(target.grad)})"))
