@@ -174,7 +174,7 @@ def draw_graph(
         kinds = _draw_full(writer, order, set(roots), show_grad, targets, on_path, names)
     else:
         kinds = _draw_collapsed(writer, order, roots, collapse, show_grad, targets, on_path,
-                                max_nodes, names)
+                                max_nodes, names, targets if focus is not None else set())
         if focus is not None:
             f = Focus(order, roots[0], [t for t in order if t in targets])
             for t in f.targets:
@@ -391,7 +391,8 @@ def _groups(order: list, mode: str) -> tuple[dict, dict]:
     return group_of, parsed
 
 
-def _draw_collapsed(writer, order, roots, mode, show_grad, targets, on_path, max_nodes, names) -> set:
+def _draw_collapsed(writer, order, roots, mode, show_grad, targets, on_path, max_nodes, names,
+                    focused=frozenset()) -> set:
     """One box per neuron or layer, other nodes merged by structure."""
     group_of, parsed = _groups(order, mode)
     keys: dict = {}  # node -> key id
@@ -483,10 +484,10 @@ def _draw_collapsed(writer, order, roots, mode, show_grad, targets, on_path, max
             writer.raw(f"subgraph column{layer} {{ rank=same; {'; '.join(f'g{k}' for k in column)}; }}")
             for a, b in zip(column, column[1:]):
                 writer.edge(f"g{a}", f"g{b}", "style=invis", visible=False)
-    # The edge of a focused (or highlighted) weight w⁽ˡ⁾ⱼₖ: from the box of
-    # node k of layer l−1 to the box of node j of layer l.
+    # The edge of a focused weight w⁽ˡ⁾ⱼₖ: from the box of node k of layer
+    # l−1 to the box of node j of layer l.
     weight_edges: dict = {}
-    for t in targets:
+    for t in focused:
         p = parse(t.label) if t.label else None
         if p is None or p.symbol != "w" or p.k is None:
             continue
