@@ -160,7 +160,9 @@ def path_factors(path: list, partials: dict, root, root_name: str) -> list[tuple
         child, pos = edge
         value *= partials[child][pos]
         if child is root or child.label:
-            factors.append((_partial(name_of(child, root, root_name), name_of(lower, root, root_name)), value))
+            factors.append(
+                (_partial(name_of(child, root, root_name), name_of(lower, root, root_name)), value)
+            )
             lower = child
             value = 1.0
     return factors[::-1]
@@ -285,7 +287,8 @@ def _draw_paths(writer, f: Focus, root_name, show_grad, colours, kind_of) -> set
         op = node.op if node.parents else ""
         if not name:
             name, op = op, ""
-        writer.node(nid, f"shape=plain, label=<{_box(colours[kind], _cells(name, op, _data_grad(node, show_grad)), node in targets)}>")
+        box = _box(colours[kind], _cells(name, op, _data_grad(node, show_grad)), node in targets)
+        writer.node(nid, f"shape=plain, label=<{box}>")
     context: dict = {}
     for node in live:
         if not node.parents:
@@ -306,12 +309,19 @@ def _draw_paths(writer, f: Focus, root_name, show_grad, colours, kind_of) -> set
         if others:
             mid = f"m{ids[node][1:]}"
             word = "input" if others == 1 else "inputs"
-            writer.node(mid, f'shape=plain, fontsize=9, fontcolor="#757575", label=<+ {others} other {word}>')
+            writer.node(
+                mid,
+                f'shape=plain, fontsize=9, fontcolor="#757575", label=<+ {others} other {word}>',
+            )
             writer.edge(mid, ids[node], 'color="#bdbdbd", style=dashed, arrowsize=0.5')
         for pos, p in enumerate(node.parents):
             if p in ids:
                 value = f.partials[node][pos]
-                writer.edge(ids[p], ids[node], f"{red}, label=<{_edge_label(node, p, value, f.root, root_name)}>")
+                writer.edge(
+                    ids[p],
+                    ids[node],
+                    f"{red}, label=<{_edge_label(node, p, value, f.root, root_name)}>",
+                )
     _columns(writer, ids)
     return kinds
 
@@ -339,13 +349,21 @@ def _caption_paths(writer, f: Focus, target, root_name: str) -> None:
         writer.caption(html_text(f"{goal} = {names}"))
         writer.caption(html_text(f"= {values} = {exact(product)}"))
     else:
-        writer.caption(html_text(f"{goal}: the sum over its {len(lines)} paths" if lines else f"{goal} = 0: no path"))
+        writer.caption(
+            html_text(
+                f"{goal}: the sum over its {len(lines)} paths" if lines else f"{goal} = 0: no path"
+            )
+        )
         for i, (names, values, product) in enumerate(lines, start=1):
             writer.caption(html_text(f"path {i}: {names}"))
             writer.caption(html_text(f"      = {values} = {exact(product)}"))
         if lines:
             writer.caption(html_text(f"{goal} = {_signed_sum(products)} = {exact(total)}"))
-    writer.caption(html_text(f"(backward gave {name_of(target, f.root, root_name)}.grad = {exact(target.grad)})"))
+    writer.caption(
+        html_text(
+            f"(backward gave {name_of(target, f.root, root_name)}.grad = {exact(target.grad)})"
+        )
+    )
 
 
 def _columns(writer, ids: dict) -> None:
@@ -448,7 +466,8 @@ def _draw_grouped(writer, f: Focus, root_name, show_grad, colours, kind_of) -> s
             detail = _data_grad(first, show_grad)
         else:
             detail = html_text(f"× {len(nodes)}")
-        writer.node(f"g{g}", f"shape=plain, label=<{_box(colours[kind], _cells(name, op.strip(), detail), first in targets)}>")
+        box = _box(colours[kind], _cells(name, op.strip(), detail), first in targets)
+        writer.node(f"g{g}", f"shape=plain, label=<{box}>")
     # Edges between groups: how many edges each stands for; one edge keeps its number.
     edges: dict = {}
     for node in f.on:
@@ -491,7 +510,10 @@ def _draw_grouped(writer, f: Focus, root_name, show_grad, colours, kind_of) -> s
     for g, rest in others.items():
         if rest:
             word = "input" if rest == 1 else "inputs"
-            writer.node(f"m{g}", f'shape=plain, fontsize=9, fontcolor="#757575", label=<+ {rest:,} other {word}>')
+            writer.node(
+                f"m{g}",
+                f'shape=plain, fontsize=9, fontcolor="#757575", label=<+ {rest:,} other {word}>',
+            )
             writer.edge(f"m{g}", f"g{g}", 'color="#bdbdbd", style=dashed, arrowsize=0.5')
     return kinds
 
@@ -507,24 +529,34 @@ def _caption_grouped(writer, f: Focus, target, root_name: str) -> None:
         g = group_of[child]
         share, copies, paths = shares.get(g, (0.0, set(), 0))
         copies.add(id(child))
-        shares[g] = (share + f.down[child] * f.partials[child][pos], copies, paths + f.paths_up[child])
+        shares[g] = (
+            share + f.down[child] * f.partials[child][pos],
+            copies,
+            paths + f.paths_up[child],
+        )
     n_paths = f.paths_up.get(target, 0)
-    writer.caption(html_text(
-        f"{goal}: the sum over {n_paths:,} paths, grouped by their first step out of {tname}:"
-    ))
+    writer.caption(
+        html_text(
+            f"{goal}: the sum over {n_paths:,} paths, grouped by their first step out of {tname}:"
+        )
+    )
     total = 0.0
     for g, (share, copies, paths) in shares.items():
         child = members[g][0]
         cname = _pattern(child, wide) or name_of(child, f.root, root_name)
         how = f"{len(copies)} copies, " if len(copies) > 1 else ""
         sigma = "Σ " if len(copies) > 1 or paths > 1 else ""
-        writer.caption(html_text(
-            f"through {cname} ({how}{paths:,} paths): "
-            f"{sigma}({_partial(root_name, cname)})({_partial(cname, tname)}) = {exact(share)}"
-        ))
+        writer.caption(
+            html_text(
+                f"through {cname} ({how}{paths:,} paths): "
+                f"{sigma}({_partial(root_name, cname)})({_partial(cname, tname)}) = {exact(share)}"
+            )
+        )
         total += share
     if len(shares) > 1:
-        writer.caption(html_text(f"{goal} = {_signed_sum([s[0] for s in shares.values()])} = {exact(total)}"))
+        writer.caption(
+            html_text(f"{goal} = {_signed_sum([s[0] for s in shares.values()])} = {exact(total)}")
+        )
     else:
         writer.caption(html_text(f"{goal} = {exact(total)}"))
     writer.caption(html_text(f"(backward gave {tname}.grad = {exact(target.grad)})"))

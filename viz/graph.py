@@ -258,7 +258,7 @@ def _targets(highlight, order: list, what: str = "highlight") -> set:
 def _on_path(order: list, targets: set) -> set:
     """The nodes that depend on a target (targets included): exactly the
     nodes on some path from the root down to a target."""
-    on = set()
+    on: set = set()
     if not targets:
         return on
     for node in order:  # parents first, so each parent is decided before its children
@@ -362,6 +362,7 @@ def _groups(order: list, mode: str) -> tuple[dict, dict]:
         p = parse(node.label)
         if p is None:
             continue
+        g: tuple
         if p.l == 0:
             if p.symbol != "a":
                 continue
@@ -481,7 +482,8 @@ def _draw_collapsed(writer, order, roots, mode, show_grad, targets, on_path, max
     for layer in sorted(columns):
         column = [k for _, k in sorted(columns[layer])]
         if len(column) > 1:
-            writer.raw(f"subgraph column{layer} {{ rank=same; {'; '.join(f'g{k}' for k in column)}; }}")
+            ids = "; ".join(f"g{k}" for k in column)
+            writer.raw(f"subgraph column{layer} {{ rank=same; {ids}; }}")
             for a, b in zip(column, column[1:]):
                 writer.edge(f"g{a}", f"g{b}", "style=invis", visible=False)
     # The edge of a focused weight w⁽ˡ⁾ⱼₖ: from the box of node k of layer
@@ -491,9 +493,10 @@ def _draw_collapsed(writer, order, roots, mode, show_grad, targets, on_path, max
         p = parse(t.label) if t.label else None
         if p is None or p.symbol != "w" or p.k is None:
             continue
+        tail: tuple
         if mode == "neuron":
             tail = ("input", p.k) if p.l == 1 else ("neuron", p.l - 1, p.k)
-            head = ("neuron", p.l, p.j)
+            head: tuple = ("neuron", p.l, p.j)
         else:
             tail, head = ("layer", p.l - 1), ("layer", p.l)
         kp, k = interned.get(("group", tail)), interned.get(("group", head))
@@ -550,7 +553,8 @@ def _group_lines(g: tuple, nodes: list, parsed: dict, show_grad: bool) -> list[s
             z_text = notation_label("z", l, j)
             formula = f"= {z_text}" if act == "linear" else f"= {act}({z_text})"
             title = f"<B>{html_text(notation_label('a', l, j))}</B> {html_text(formula)}"
-            params = f"{_count(len(by_symbol['w']), 'weight')}, {_count(len(by_symbol['b']), 'bias')}"
+            weights, biases = len(by_symbol["w"]), len(by_symbol["b"])
+            params = f"{_count(weights, 'weight')}, {_count(biases, 'bias')}"
         else:
             neurons = {parsed[n].j for n in nodes if n in parsed}
             title = f"<B>layer {g[1]}</B>: {_count(len(neurons), 'neuron')}, {html_text(act)}"

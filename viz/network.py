@@ -112,7 +112,10 @@ def draw_network(
             "raise max_edges to draw them all"
         )
 
-    magnitudes = [abs(w.grad if edge_width == "grad" else w.data) for layer in layers for n in layer for w in n.w]
+    by_grad = edge_width == "grad"
+    magnitudes = [
+        abs(w.grad if by_grad else w.data) for layer in layers for n in layer for w in n.w
+    ]
     biggest = max((m for m in magnitudes if math.isfinite(m)), default=0.0)
     scale = (_MAX_WIDTH - _MIN_WIDTH) / biggest if biggest > 0.0 else 0.0
 
@@ -158,7 +161,8 @@ def draw_network(
                     # The highlighted weight: wide, outlined in black, with its gradient.
                     attrs = (f'color="black:{colour}:black", penwidth={max(pen, 2.5):.3f}, '
                              f'tooltip={quoted(tip)}, fontcolor="black", '
-                             f'label=<<B>{html_text(name)}</B><BR/>{html_text("∂C/∂w = " + number(w.grad))}>')
+                             f'label=<<B>{html_text(name)}</B><BR/>'
+                             f'{html_text("∂C/∂w = " + number(w.grad))}>')
                 else:
                     attrs = f'color="{colour}", penwidth={pen:.3f}, tooltip={quoted(tip)}'
                     if labels:
@@ -192,7 +196,9 @@ def _highlight(layers: list, highlight) -> set:
     weights = {w for layer in layers for n in layer for w in n.w}
     for i, w in enumerate(wanted):
         if not isinstance(w, Value):
-            raise TypeError(f"highlight must be a weight Value (or a list of them), got {type(w).__name__}")
+            raise TypeError(
+                f"highlight must be a weight Value (or a list of them), got {type(w).__name__}"
+            )
         if w not in weights:
             raise ValueError(
                 f"highlight[{i}] = {w!r} is not a weight of the model "
@@ -220,7 +226,9 @@ def _deltas(layers: list, root, sample) -> tuple[dict, str]:
             "show='delta': root.grad is 0, so backward() has not been called on root "
             "(call root.backward() first)"
         )
-    bias_of = {id(n.b): (l, j) for l, layer in enumerate(layers, start=1) for j, n in enumerate(layer)}
+    bias_of = {
+        id(n.b): (l, j) for l, layer in enumerate(layers, start=1) for j, n in enumerate(layer)
+    }
     found: dict = {}
     for node in topological_order(root):
         p = parse(node.label) if node.label else None
@@ -241,9 +249,12 @@ def _deltas(layers: list, root, sample) -> tuple[dict, str]:
         if isinstance(sample, bool) or not isinstance(sample, int):
             raise TypeError(f"sample must be an int or None, got {type(sample).__name__}")
         if not 0 <= sample < m:
-            raise ValueError(f"sample must be in 0..{m - 1} (the graph holds {m} samples), got {sample}")
+            raise ValueError(
+                f"sample must be in 0..{m - 1} (the graph holds {m} samples), got {sample}"
+            )
     if m == 1:
-        return {key: zs[0].grad for key, zs in found.items()}, "δ⁽ˡ⁾ⱼ = ∂C/∂z⁽ˡ⁾ⱼ on each node (one sample)"
+        one = {key: zs[0].grad for key, zs in found.items()}
+        return one, "δ⁽ˡ⁾ⱼ = ∂C/∂z⁽ˡ⁾ⱼ on each node (one sample)"
     if sample is None:
         deltas = {key: sum(z.grad for z in zs) for key, zs in found.items()}
         return deltas, (
@@ -286,7 +297,9 @@ def _layers(model) -> list[list]:
             w = getattr(neuron, "w", None)
             b = getattr(neuron, "b", None)
             if not isinstance(w, Sequence) or not w or not all(isinstance(x, Value) for x in w):
-                raise TypeError(f"{what}: layers[{i}].neurons[{j}].w is not a non-empty list of Values")
+                raise TypeError(
+                    f"{what}: layers[{i}].neurons[{j}].w is not a non-empty list of Values"
+                )
             if not isinstance(b, Value):
                 raise TypeError(f"{what}: layers[{i}].neurons[{j}].b is not a Value")
         out.append(list(neurons))

@@ -155,8 +155,12 @@ def render(source: str, fmt: str) -> bytes:
     except graphviz.ExecutableNotFound:
         raise GraphvizNotFound() from None
     except graphviz.CalledProcessError as error:
-        stderr = error.stderr.decode("utf-8", "replace") if isinstance(error.stderr, bytes) else error.stderr
-        raise RuntimeError(f"Graphviz's dot failed (exit status {error.returncode}): {stderr}") from None
+        stderr = error.stderr
+        if isinstance(stderr, bytes):
+            stderr = stderr.decode("utf-8", "replace")
+        raise RuntimeError(
+            f"Graphviz's dot failed (exit status {error.returncode}): {stderr}"
+        ) from None
 
 
 _TEXT_FALLBACK_LINES = 200
@@ -187,7 +191,9 @@ def css_width(width) -> str | None:
             )
         return text
     if isinstance(width, bool) or not isinstance(width, (int, float)):
-        raise TypeError(f"width must be a number of pixels or a CSS length string, got {type(width).__name__}")
+        raise TypeError(
+            f"width must be a number of pixels or a CSS length string, got {type(width).__name__}"
+        )
     if not (0 < width < float("inf")):
         raise ValueError(f"width must be a positive, finite number of pixels, got {width!r}")
     return f"{width:g}px"
@@ -250,6 +256,7 @@ class Drawing:
     """
 
     __slots__ = ("source", "node_count", "edge_count", "_svg", "_width")
+    _svg: str | None
 
     def __init__(self, source: str, node_count: int, edge_count: int, width=None) -> None:
         self.source = source

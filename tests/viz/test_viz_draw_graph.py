@@ -124,7 +124,9 @@ def test_graph_is_drawn_from_the_topological_order_even_when_deep():
 
 
 def red_labelled_edges(svg):
-    return [(t, h, texts) for t, h, texts, stroke in svg["edges"] if stroke == PATH_COLOUR and texts]
+    return [
+        (t, h, texts) for t, h, texts, stroke in svg["edges"] if stroke == PATH_COLOUR and texts
+    ]
 
 
 def test_chain_highlight_product_of_edge_labels_is_the_gradient(svg_of):
@@ -211,7 +213,9 @@ def test_bad_arguments(kwargs, error, match):
         viz.draw_graph(micrograd_example(), **kwargs)
 
 
-@pytest.mark.parametrize("root, error", [(3.0, TypeError), ([], ValueError), ([Value(1.0), 2], TypeError)])
+@pytest.mark.parametrize(
+    "root, error", [(3.0, TypeError), ([], ValueError), ([Value(1.0), 2], TypeError)]
+)
 def test_bad_root(root, error):
     with pytest.raises(error, match="root"):
         viz.draw_graph(root)

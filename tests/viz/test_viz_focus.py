@@ -26,13 +26,22 @@ def caption(source: str) -> list[str]:
     """The caption lines of a drawing (the graph label's rows, unescaped)."""
     label = re.search(r'graph \[labelloc="b".*$', source, re.M).group(0)
     rows = re.findall(r'<FONT POINT-SIZE="11">(.*?)</FONT></TD>', label)
-    return [r.replace("&#93;", "]").replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&") for r in rows]
+    return [
+        r.replace("&#93;", "]").replace("&gt;", ">").replace("&lt;", "<").replace("&amp;", "&")
+        for r in rows
+    ]
 
 
 @pytest.mark.parametrize("weighted_sum", ["dot", "products"])
 def test_one_path_reads_as_seed_003(weighted_sum):
-    model = MLP(3, [5, 6, 4], activation="tanh", output_activation="sigmoid", seed=0,
-                weighted_sum=weighted_sum)
+    model = MLP(
+        3,
+        [5, 6, 4],
+        activation="tanh",
+        output_activation="sigmoid",
+        seed=0,
+        weighted_sum=weighted_sum,
+    )
     x, y = [0.5, -1.0, 0.25], [0.0, 1.0, 0.0, 1.0]
     loss = nn.losses.squared_error(model(x), y)
     loss.backward()
@@ -44,7 +53,10 @@ def test_one_path_reads_as_seed_003(weighted_sum):
     import math
 
     def forward(layer_neurons, inputs, g):
-        zs = [sum(n.w[k].data * inputs[k] for k in range(len(inputs))) + n.b.data for n in layer_neurons]
+        zs = [
+            sum(n.w[k].data * inputs[k] for k in range(len(inputs))) + n.b.data
+            for n in layer_neurons
+        ]
         return zs, [g(z) for z in zs]
 
     _, a1 = forward(neurons[0].neurons, x, math.tanh)
@@ -67,8 +79,10 @@ def test_four_paths_add_up_to_the_gradient_and_show_the_back_in_backprop():
     paths = [x for x in lines if x.startswith("path ")]
     assert len(paths) == 4
     for j, line in enumerate(paths):
-        assert line == (f"path {j + 1}: (∂C₀/∂a⁽³⁾{'₀₁₂₃'[j]})(∂a⁽³⁾{'₀₁₂₃'[j]}/∂z⁽³⁾{'₀₁₂₃'[j]})"
-                        f"(∂z⁽³⁾{'₀₁₂₃'[j]}/∂a⁽²⁾₂)(∂a⁽²⁾₂/∂z⁽²⁾₂)(∂z⁽²⁾₂/∂w⁽²⁾₂₂)")
+        assert line == (
+            f"path {j + 1}: (∂C₀/∂a⁽³⁾{'₀₁₂₃'[j]})(∂a⁽³⁾{'₀₁₂₃'[j]}/∂z⁽³⁾{'₀₁₂₃'[j]})"
+            f"(∂z⁽³⁾{'₀₁₂₃'[j]}/∂a⁽²⁾₂)(∂a⁽²⁾₂/∂z⁽²⁾₂)(∂z⁽²⁾₂/∂w⁽²⁾₂₂)"
+        )
     products = [float(lines[lines.index(p) + 1].split(" = ")[-1]) for p in paths]
     (total_line,) = [x for x in lines if x.startswith("∂C₀/∂w⁽²⁾₂₂ = ")]
     terms = [float(t) for t in re.findall(NUM, total_line.split(" = ", 1)[1].replace("− ", "-"))]
@@ -105,8 +119,11 @@ def test_a_training_step_focus_is_small_and_adds_up():
     loss, _ = nn.batch_loss(model, X, y, "hinge", l2=1e-4)
     loss.backward()
     assert len(topological_order(loss)) > 7000
-    for w in (model.layers[0].neurons[3].w[1], model.layers[1].neurons[2].w[5],
-              model.layers[2].neurons[0].w[7]):
+    for w in (
+        model.layers[0].neurons[3].w[1],
+        model.layers[1].neurons[2].w[5],
+        model.layers[2].neurons[0].w[7],
+    ):
         drawing = viz.draw_graph(loss, focus=w)
         assert drawing.node_count <= 30, (w.label, drawing.node_count)
         lines = caption(drawing.source)
@@ -126,6 +143,7 @@ def test_path_sum_is_independent_of_backward():
     y = x * x + x.sin() * x
     lines = caption(viz.draw_graph(y, focus=x).source)
     import math
+
     expected = 2 * 0.7 + math.cos(0.7) * 0.7 + math.sin(0.7)
     (total,) = [t for t in lines if t.startswith("∂C/∂x = ")]
     assert float(total.split(" = ")[-1]) == pytest.approx(expected, rel=1e-13)

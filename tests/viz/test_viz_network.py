@@ -56,7 +56,8 @@ def test_edge_colour_is_the_sign_of_the_gradient_or_of_the_weight(svg_of):
         for l, layer in enumerate(mlp.layers, start=1):
             for j, n in enumerate(layer.neurons):
                 for k, w in enumerate(n.w):
-                    assert strokes[(f"a{l - 1}_{k}", f"a{l}_{j}")] == colour(sign_of(w)), (show, l, j, k)
+                    edge = (f"a{l - 1}_{k}", f"a{l}_{j}")
+                    assert strokes[edge] == colour(sign_of(w)), (show, l, j, k)
         used = set(strokes.values())
         assert used == {POSITIVE, NEGATIVE, ZERO}
 
@@ -110,14 +111,15 @@ def test_anything_else_is_a_type_error(model):
 def test_layer_sizes_that_do_not_chain_are_a_value_error():
     mlp = MLP(2, [3, 1])
     mlp.layers[1].neurons[0].w.pop()
-    with pytest.raises(ValueError, match=r"layers\[1\].neurons\[0\] has 2 weights, but layer 1 has 3 nodes"):
+    message = r"layers\[1\].neurons\[0\] has 2 weights, but layer 1 has 3 nodes"
+    with pytest.raises(ValueError, match=message):
         viz.draw_network(mlp)
 
 
 @pytest.mark.parametrize(
     "kwargs, error",
-    [({"show": "grads"}, ValueError), ({"rankdir": "up"}, ValueError), ({"labels": "yes"}, TypeError),
-     ({"max_edges": 0}, ValueError)],
+    [({"show": "grads"}, ValueError), ({"rankdir": "up"}, ValueError),
+     ({"labels": "yes"}, TypeError), ({"max_edges": 0}, ValueError)],
 )
 def test_bad_arguments(kwargs, error):
     with pytest.raises(error):
