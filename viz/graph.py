@@ -32,7 +32,8 @@ from autodiff.arguments import flag, is_int, type_name
 from nn.notation import label as notation_label
 from nn.notation import parse
 
-from .render import DotWriter, Drawing, html_text, number
+from .focus import Focus, draw_focus, exact
+from .render import DotWriter, Drawing, css_width, html_text, number
 from .render import legend as legend_node
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
@@ -78,6 +79,11 @@ def draw_graph(
     max_nodes: int = 2000,
     collapse: str | None = None,
     legend: bool = True,
+    *,
+    focus=None,
+    root_label: str | None = None,
+    max_paths: int = 8,
+    width=None,
 ) -> Drawing:
     """Draw the computation graph that ends in ``root``.
 
@@ -97,17 +103,35 @@ def draw_graph(
             or layer of an `nn` model drawn as one box (see the module
             docstring).  Highlighted paths then mark boxes and edges, without
             derivative labels.
-        legend: add a legend node naming the colours (True).
+        legend: add a legend (a strip of colours under the picture) (True).
+        focus: a `Value` (or a list of Values) of the graph: draw only the
+            chain-rule paths from ``root`` down to it and the inputs their
+            local derivatives need (see `viz.focus`).  Each edge carries
+            its local derivative and the caption adds the paths up to
+            ∂root/∂focus, in the seeds' notation, beside the engine's
+            ``focus.grad``.  With ``collapse``, the boxes and edges on the
+            paths are marked, the focused weight's edge is labelled with its
+            gradient and the caption gives the total.  Needs a single root.
+        root_label: the root's name in the picture and caption, e.g. "C₀"
+            (default: ``root.label``, or "C" when the root has no label).
+        max_paths: with ``focus``, list each path with its product when
+            there are at most this many (8); otherwise copies of the same
+            computation (one per sample) are drawn as one box and the
+            caption groups the paths by their first step out of the focus.
+        width: the width in a notebook: None (fit the column, never wider
+            than the natural size), a number of pixels, or a CSS length
+            ("600px", "80%").
 
     Returns:
         A `viz.Drawing`: shown as SVG in Jupyter, with ``.source`` (DOT)
         and ``.save(path)``.
 
     Raises:
-        TypeError: ``root`` or ``highlight`` holds something that is not a
-            Value, or a flag is not a bool.
-        ValueError: a bad ``rankdir``/``collapse``/``max_nodes``, a highlight
-            target that is not in the graph, or a graph too large to draw.
+        TypeError: ``root``, ``highlight`` or ``focus`` holds something that
+            is not a Value, a flag is not a bool, or ``root_label`` is not a str.
+        ValueError: a bad ``rankdir``/``collapse``/``max_nodes``/``max_paths``/
+            ``width``, a highlight or focus target that is not in the graph,
+            a focus with several roots, or a graph too large to draw.
     """
     roots = _roots(root)
     if not isinstance(rankdir, str) or rankdir not in RANKDIRS:
@@ -118,8 +142,24 @@ def draw_graph(
         raise ValueError(f"max_nodes must be an int >= 1, got {max_nodes!r}")
     if collapse is not None and collapse not in COLLAPSE:
         raise ValueError(f"collapse must be None, 'neuron' or 'layer', got {collapse!r}")
+    if root_label is not None and not isinstance(root_label, str):
+        raise TypeError(f"root_label must be a str or None, got {type(root_label).__name__}")
+    if isinstance(max_paths, bool) or not isinstance(max_paths, int) or max_paths < 1:
+        raise ValueError(f"max_paths must be an int >= 1, got {max_paths!r}")
+    css = css_width(width)
+    if focus is not None and len(roots) != 1:
+        raise ValueError(f"focus= needs a single root, got {len(roots)} roots")
+    root_name = root_label or roots[0].label or "C"
 
     order = topological_order(roots)
+    if focus is not None:
+        if highlight is not None:
+            raise ValueError("give focus= or highlight=, not both (focus marks its paths)")
+        targets = _targets(focus, order, "focus")
+        if collapse is None:
+            return _draw_focused(order, roots[0], targets, rankdir, show_grad, legend,
+                                 root_name, max_paths, css)
+        highlight = focus
     targets = _targets(highlight, order)
     if collapse is None and len(order) > max_nodes:
         raise ValueError(
@@ -129,18 +169,48 @@ def draw_graph(
         )
     on_path = _on_path(order, targets)
     writer = DotWriter({**_GRAPH_ATTRS, "rankdir": rankdir}, _NODE_ATTRS, _EDGE_ATTRS)
+    names = {roots[0]: root_label} if root_label else {}
     if collapse is None:
-        kinds = _draw_full(writer, order, set(roots), show_grad, targets, on_path)
+        kinds = _draw_full(writer, order, set(roots), show_grad, targets, on_path, names)
     else:
-        kinds = _draw_collapsed(
-            writer, order, roots, collapse, show_grad, targets, on_path, max_nodes
-        )
+        kinds = _draw_collapsed(writer, order, roots, collapse, show_grad, targets, on_path,
+                                max_nodes, names, targets if focus is not None else set())
+        if focus is not None:
+            f = Focus(order, roots[0], [t for t in order if t in targets])
+            for t in f.targets:
+                tname = t.label or "focus"
+                writer.caption(html_text(
+                    f"∂{root_name}/∂{tname} = {exact(f.total(t))}, the sum over "
+                    f"{f.paths_up.get(t, 0):,} paths (backward gave {tname}.grad = {exact(t.grad)})"
+                ))
     if legend:
         entries = [(COLOURS[k], DESCRIPTIONS[k]) for k in COLOURS if k in kinds]
         if targets:
-            entries.append((PATH_COLOUR, "path to the highlighted node"))
+            entries.append((PATH_COLOUR, "path to the focus" if focus is not None
+                            else "path to the highlighted node"))
         legend_node(writer, entries)
-    return writer.drawing()
+    return writer.drawing(css)
+
+
+def _draw_focused(order, root, targets, rankdir, show_grad, legend, root_name, max_paths, css):
+    """``draw_graph(root, focus=...)`` without ``collapse``: see `viz.focus`."""
+    # Tighter than the full drawing: a focused picture is a few long paths.
+    writer = DotWriter({**_GRAPH_ATTRS, "rankdir": rankdir, "ranksep": "0.3", "nodesep": "0.15"},
+                       _NODE_ATTRS, _EDGE_ATTRS)
+    wanted = [t for t in order if t in targets]  # a deterministic order
+    roots = {root}
+    kinds, _ = draw_focus(
+        writer, order, root, wanted, root_name=root_name, show_grad=show_grad,
+        max_paths=max_paths, colours={**COLOURS, "context": "#eeeeee"},
+        kind_of=lambda n: _kind(n, roots),
+    )
+    if legend:
+        entries = [(COLOURS[k], DESCRIPTIONS[k]) for k in COLOURS if k in kinds]
+        if "context" in kinds:
+            entries.append(("#eeeeee", "input a local derivative needs"))
+        entries.append((PATH_COLOUR, "path to the focus: ∂child/∂parent"))
+        legend_node(writer, entries)
+    return writer.drawing(css)
 
 
 # --------------------------------------------------------------------------
@@ -160,7 +230,7 @@ def _roots(root) -> list:
     raise TypeError(f"root must be a Value or a list of Values, got {type_name(root)}")
 
 
-def _targets(highlight, order: list) -> set:
+def _targets(highlight, order: list, what: str = "highlight") -> set:
     if highlight is None:
         return set()
     if isinstance(highlight, Value):
@@ -169,16 +239,18 @@ def _targets(highlight, order: list) -> set:
         wanted = list(highlight)
     else:
         raise TypeError(
-            f"highlight must be a Value or a list of Values, got {type_name(highlight)}"
+            f"{what} must be a Value or a list of Values, got {type_name(highlight)}"
         )
+    if what == "focus" and not wanted:
+        raise ValueError("focus is an empty list: give a Value or a non-empty list of Values")
     in_graph = set(order)
     for i, v in enumerate(wanted):
         if not isinstance(v, Value):
-            raise TypeError(f"highlight[{i}] must be a Value, got {type_name(v)}")
+            raise TypeError(f"{what}[{i}] must be a Value, got {type_name(v)}")
         if v not in in_graph:
             raise ValueError(
-                f"highlight target {v!r} is not in the graph of root: only nodes the "
-                "root depends on can be highlighted"
+                f"{what} target {v!r} is not in the graph of root: only nodes the "
+                f"root depends on can be {'focused on' if what == 'focus' else 'highlighted'}"
             )
     return set(wanted)
 
@@ -219,8 +291,9 @@ def _table(cells: list[str], colour: str, marked: bool, target: bool) -> str:
     )
 
 
-def _value_cells(node: Value, show_grad: bool) -> list[str]:
-    cells = [f"<B>{html_text(node.label)}</B>"] if node.label else []
+def _value_cells(node: Value, show_grad: bool, name: str | None = None) -> list[str]:
+    name = name or node.label
+    cells = [f"<B>{html_text(name)}</B>"] if name else []
     cells.append(f"data {number(node.data)}")
     if show_grad:
         cells.append(f"grad {number(node.grad)}")
@@ -231,7 +304,7 @@ def _value_cells(node: Value, show_grad: bool) -> list[str]:
 # Every value drawn
 
 
-def _draw_full(writer, order, roots, show_grad, targets, on_path) -> set:
+def _draw_full(writer, order, roots, show_grad, targets, on_path, names) -> set:
     """One box per value and one small node per op; returns the kinds drawn."""
     ids: dict = {}
     kinds = set()
@@ -241,7 +314,8 @@ def _draw_full(writer, order, roots, show_grad, targets, on_path) -> set:
         kind = _kind(node, roots)
         kinds.add(kind)
         marked = node in on_path
-        label = _table(_value_cells(node, show_grad), COLOURS[kind], marked, node in targets)
+        label = _table(_value_cells(node, show_grad, names.get(node)), COLOURS[kind], marked,
+                       node in targets)
         writer.node(vid, f"shape=plain, label=<{label}>")
         parents = node.parents
         if not parents:
@@ -318,7 +392,8 @@ def _groups(order: list, mode: str) -> tuple[dict, dict]:
     return group_of, parsed
 
 
-def _draw_collapsed(writer, order, roots, mode, show_grad, targets, on_path, max_nodes) -> set:
+def _draw_collapsed(writer, order, roots, mode, show_grad, targets, on_path, max_nodes, names,
+                    focused=frozenset()) -> set:
     """One box per neuron or layer, other nodes merged by structure."""
     group_of, parsed = _groups(order, mode)
     keys: dict = {}  # node -> key id
@@ -385,7 +460,7 @@ def _draw_collapsed(writer, order, roots, mode, show_grad, targets, on_path, max
             lines = _group_lines(g, nodes, parsed, show_grad)
             style = "rounded,filled"
         else:
-            lines = _merged_lines(nodes, show_grad)
+            lines = _merged_lines(nodes, show_grad, names)
             style = "filled"
         extra = ""
         if any(n in on_path for n in nodes):
@@ -396,9 +471,46 @@ def _draw_collapsed(writer, order, roots, mode, show_grad, targets, on_path, max
             f'shape=box, style="{style}", fillcolor="{COLOURS[kind]}", '
             f'label=<{"<BR/>".join(lines)}>{extra}',
         )
+    # Keep the boxes of a layer in index order (node 0 first), as the seeds
+    # draw a layer: one rank per layer, chained by invisible edges.
+    columns: dict = {}
+    for key, k in interned.items():
+        if key[0] == "group" and key[1][0] in ("neuron", "input"):
+            g = key[1]
+            layer, j = (0, g[1]) if g[0] == "input" else (g[1], g[2])
+            columns.setdefault(layer, []).append((j, k))
+    for layer in sorted(columns):
+        column = [k for _, k in sorted(columns[layer])]
+        if len(column) > 1:
+            ids = "; ".join(f"g{k}" for k in column)
+            writer.raw(f"subgraph column{layer} {{ rank=same; {ids}; }}")
+            for a, b in zip(column, column[1:]):
+                writer.edge(f"g{a}", f"g{b}", "style=invis", visible=False)
+    # The edge of a focused weight w⁽ˡ⁾ⱼₖ: from the box of node k of layer
+    # l−1 to the box of node j of layer l.
+    weight_edges: dict = {}
+    for t in focused:
+        p = parse(t.label) if t.label else None
+        if p is None or p.symbol != "w" or p.k is None:
+            continue
+        tail: tuple
+        if mode == "neuron":
+            tail = ("input", p.k) if p.l == 1 else ("neuron", p.l - 1, p.k)
+            head: tuple = ("neuron", p.l, p.j)
+        else:
+            tail, head = ("layer", p.l - 1), ("layer", p.l)
+        kp, k = interned.get(("group", tail)), interned.get(("group", head))
+        if kp is not None and k is not None:
+            weight_edges.setdefault((kp, k), []).append(t)
     red = f'color="{PATH_COLOUR}", penwidth=2.2'
     for (kp, k), marked in edges.items():
-        writer.edge(f"g{kp}", f"g{k}", red if marked else "")
+        ws = weight_edges.get((kp, k))
+        if ws:
+            text = "<BR/>".join(html_text(f"{w.label}: grad {number(w.grad)}") for w in ws)
+            writer.edge(f"g{kp}", f"g{k}", f'color="{PATH_COLOUR}", fontcolor="{PATH_COLOUR}", '
+                        f'penwidth=4, style=bold, label=<{text}>')
+        else:
+            writer.edge(f"g{kp}", f"g{k}", red if marked else "")
     return drawn
 
 
@@ -460,12 +572,13 @@ def _group_lines(g: tuple, nodes: list, parsed: dict, show_grad: bool) -> list[s
     return lines
 
 
-def _merged_lines(nodes: list, show_grad: bool) -> list[str]:
+def _merged_lines(nodes: list, show_grad: bool, names: dict) -> list[str]:
     """The text of a node outside the model: one value, or merged copies."""
     first = nodes[0]
     head = []
-    if first.label:
-        head.append(f"<B>{html_text(first.label)}</B>")
+    name = names.get(first) or first.label
+    if name:
+        head.append(f"<B>{html_text(name)}</B>")
     if first.parents:
         head.append(html_text(first.op))
     if not head and not first.parents:

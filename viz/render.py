@@ -16,6 +16,7 @@ text can change the DOT structure.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from autodiff.arguments import type_name
@@ -165,6 +166,74 @@ def render(source: str, fmt: str) -> bytes:
 
 _TEXT_FALLBACK_LINES = 200
 
+# A CSS length for `width=`: a number and a unit (px, pt, em, rem, %, cm, mm, in, vw).
+_CSS_LENGTH = re.compile(r"^(?:\d+(?:\.\d*)?|\.\d+)(?:px|pt|em|rem|%|cm|mm|in|vw)$")
+# The size attributes of the root <svg> element Graphviz writes.
+_SVG_TAG = re.compile(r"<svg\b[^>]*>")
+_SIZE_ATTR = re.compile(r'\s(width|height)="([^"]*)"')
+
+
+def css_width(width) -> str | None:
+    """``width`` as a CSS length: None stays None, a positive number is
+    pixels, a string must be a CSS length such as ``"600px"`` or ``"80%"``.
+
+    Raises:
+        TypeError: a bool or anything else that is neither a number nor a str.
+        ValueError: a number <= 0 or not finite, or a string that is not a length.
+    """
+    if width is None:
+        return None
+    if isinstance(width, str):
+        text = width.strip()
+        if not _CSS_LENGTH.match(text) or float(re.sub(r"[a-z%]+$", "", text)) <= 0:
+            raise ValueError(
+                f"width must be a positive number of pixels or a CSS length such as "
+                f"'600px', '80%' or '30em', got {width!r}"
+            )
+        return text
+    if isinstance(width, bool) or not isinstance(width, (int, float)):
+        raise TypeError(
+            f"width must be a number of pixels or a CSS length string, got {type(width).__name__}"
+        )
+    if not (0 < width < float("inf")):
+        raise ValueError(f"width must be a positive, finite number of pixels, got {width!r}")
+    return f"{width:g}px"
+
+
+def fit_svg(svg: str, width: str | None = None) -> str:
+    """``svg`` (Graphviz's output) made to fit the column it is shown in.
+
+    The root element's fixed ``width``/``height`` are replaced by
+    ``width="100%"`` and a style: with ``width`` None the picture fills the
+    column but never grows past its natural width (``max-width`` is the
+    natural width, so small pictures keep their size and large ones shrink
+    to fit, without a horizontal scroll bar); with a CSS length it is drawn
+    that wide, still never wider than the column (``max-width:100%``).
+    The height follows (``height:auto``) and the ``viewBox`` is kept, so the
+    picture scales as a whole.
+
+    Args:
+        svg: SVG text with a root ``<svg width=... height=... viewBox=...>``.
+        width: None or a CSS length (see `css_width`).
+
+    Returns:
+        The SVG text with the new root element (unchanged if it has none).
+    """
+    m = _SVG_TAG.search(svg)
+    if m is None:
+        return svg
+    tag = m.group(0)
+    sizes = dict(_SIZE_ATTR.findall(tag))
+    natural = sizes.get("width")
+    bare = _SIZE_ATTR.sub("", tag)
+    if width is None:
+        cap = f"max-width:{natural};" if natural else "max-width:100%;"
+        style = f"width:100%;{cap}height:auto"
+    else:
+        style = f"width:{width};max-width:100%;height:auto"
+    new = bare[:4] + f' width="100%" style="{style}"' + bare[4:]
+    return svg[: m.start()] + new + svg[m.end():]
+
 
 class Drawing:
     """A drawing of a graph: its DOT text, shown inline as SVG in Jupyter.
@@ -172,19 +241,39 @@ class Drawing:
     Made by `viz.draw_graph` and `viz.draw_network`; the text is fixed when
     the drawing is made (later changes to the graph do not show).
 
+    In a notebook the picture fits its column (see `fit_svg`): it is never
+    wider than the column nor than its natural size, or it is ``width`` wide
+    when one is set.  `save` and `svg` keep Graphviz's natural size unless a
+    width is asked for.
+
     Attributes:
         source (str): the DOT text.
-        node_count (int): how many nodes the picture has (legend included).
+        node_count (int): how many nodes the picture has (the legend and the
+            caption are the graph's label, not nodes).
         edge_count (int): how many visible edges the picture has.
+        width (str | None): the width shown in a notebook, a CSS length such
+            as ``"600px"``, or None (fit the column, at most the natural
+            width).  Assign a number of pixels or a CSS length to change it.
     """
 
-    __slots__ = ("source", "node_count", "edge_count", "_svg")
+    __slots__ = ("source", "node_count", "edge_count", "_svg", "_width")
+    _svg: str | None
 
-    def __init__(self, source: str, node_count: int, edge_count: int) -> None:
+    def __init__(self, source: str, node_count: int, edge_count: int, width=None) -> None:
         self.source = source
         self.node_count = node_count
         self.edge_count = edge_count
         self._svg: str | None = None
+        self._width = css_width(width)
+
+    @property
+    def width(self) -> str | None:
+        """The notebook width: None (fit the column) or a CSS length."""
+        return self._width
+
+    @width.setter
+    def width(self, value) -> None:
+        self._width = css_width(value)
 
     def __repr__(self) -> str:
         return (
@@ -219,20 +308,24 @@ class Drawing:
             self._svg = render(self.source, "svg").decode("utf-8")
         return self._svg
 
-    def save(self, path) -> Path:
+    def save(self, path, width=None) -> Path:
         """Write the drawing to ``path``, in the format its extension names.
 
         Args:
             path: a str or path ending in .svg, .png, .pdf or .dot (any case).
                 The file is written atomically: it is either complete or
                 left as it was.
+            width: None (default: Graphviz's natural size), or, for .svg
+                only, a width in pixels or a CSS length (the SVG then
+                scales, as in a notebook; see `fit_svg`).
 
         Returns:
             The path written, as a `pathlib.Path`.
 
         Raises:
             TypeError: ``path`` is not a str or path.
-            ValueError: an unknown extension.
+            ValueError: an unknown extension, a bad ``width``, or a width
+                for a format other than .svg.
             GraphvizNotFound: an image format without Graphviz's ``dot``
                 (``.dot`` always works).
             FileNotFoundError: the folder does not exist.
@@ -246,18 +339,42 @@ class Drawing:
                 f"cannot tell the format of {str(path)!r}: the extension must be one of "
                 f"{', '.join(FORMATS)}, got {ext or 'none'!r}"
             )
+        css = css_width(width)
+        if css is not None and ext != ".svg":
+            raise ValueError(f"width= applies to .svg files only, got {ext!r}")
         if ext == ".dot":
             data = self.source.encode("utf-8")
+        elif css is not None:
+            data = fit_svg(self.svg(), css).encode("utf-8")
         else:
             data = self.pipe(ext[1:])
         write_atomically(path, data)
         return path
 
+    def fitted_svg(self) -> str:
+        """The SVG as a notebook shows it: scaled to its column (`fit_svg`
+        with this drawing's ``width``)."""
+        return fit_svg(self.svg(), self._width)
+
+    def _repr_svg_(self) -> str:
+        """The fitted SVG (see `fitted_svg`)."""
+        return self.fitted_svg()
+
+    def _repr_html_(self) -> str:
+        """The fitted SVG inline in a block as wide as the column."""
+        return f'<div style="max-width:100%;overflow:hidden">{self.fitted_svg()}</div>'
+
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        """Jupyter's hook: the SVG, or, without Graphviz, a message and the DOT
-        text as plain text (so the cell does not fail)."""
+        """Jupyter's hook: the fitted SVG inline as HTML (front ends that
+        prefer it scale it to the column) and as ``image/svg+xml``; without
+        Graphviz, a message and the DOT text as plain text (so the cell does
+        not fail)."""
         try:
-            return {"image/svg+xml": self.svg()}
+            svg = self.fitted_svg()
+            return {
+                "text/html": f'<div style="max-width:100%;overflow:hidden">{svg}</div>',
+                "image/svg+xml": svg,
+            }
         except (GraphvizNotFound, ImportError, RuntimeError) as error:
             lines = self.source.splitlines()
             text = "\n".join(lines[:_TEXT_FALLBACK_LINES])
@@ -270,10 +387,12 @@ class DotWriter:
     """Collects DOT statements as strings; `Drawing` wraps the result.
 
     Node ids and attribute values are written by the callers (ids are plain
-    ASCII names such as ``n12``; labels come from `html_text`).
+    ASCII names such as ``n12``; labels come from `html_text`).  The legend
+    and any caption are the graph's own label (`caption`), drawn under the
+    picture: they take no rank and cover no node.
     """
 
-    __slots__ = ("lines", "nodes", "edges")
+    __slots__ = ("lines", "nodes", "edges", "_caption", "_legend")
 
     def __init__(
         self, graph_attrs: dict[str, str], node_attrs: dict[str, str], edge_attrs: dict[str, str]
@@ -281,6 +400,8 @@ class DotWriter:
         self.lines = ["digraph G {"]
         self.nodes = 0
         self.edges = 0
+        self._caption: list[str] = []
+        self._legend: list[tuple[str, str]] = []
         for kind, attrs in (("graph", graph_attrs), ("node", node_attrs), ("edge", edge_attrs)):
             if attrs:
                 self.lines.append(f"  {kind} [{_attrs(attrs)}];")
@@ -300,30 +421,69 @@ class DotWriter:
         """Add a statement that is neither a node nor an edge (e.g. a rank)."""
         self.lines.append(f"  {line}")
 
-    def drawing(self) -> Drawing:
-        """The finished `Drawing`."""
-        return Drawing("\n".join(self.lines) + "\n}\n", self.nodes, self.edges)
+    def caption(self, line: str) -> None:
+        """Add a line (escaped HTML-like text) to the caption under the picture."""
+        self._caption.append(line)
+
+    def legend(self, entries: list[tuple[str, str]]) -> None:
+        """Set the legend: (fill colour, description) pairs, in the order shown."""
+        self._legend = list(entries)
+
+    def drawing(self, width=None) -> Drawing:
+        """The finished `Drawing` (``width``: its notebook width, see `Drawing`)."""
+        lines = self.lines
+        label = _graph_label(self._caption, self._legend)
+        if label:
+            lines = [*lines, f'  graph [labelloc="b", labeljust="l", label=<{label}>];']
+        return Drawing("\n".join(lines) + "\n}\n", self.nodes, self.edges, width)
 
 
 def _attrs(attrs: dict[str, str]) -> str:
     return ", ".join(f"{k}={quoted(v)}" for k, v in attrs.items())
 
 
-def legend(writer: DotWriter, entries: list[tuple[str, str]], title: str = "legend") -> None:
-    """Add one legend node: a table with a colour swatch and a name per entry.
+#: Legend entries per row: a compact strip rather than a tall table.
+_LEGEND_ROW = 4
+
+
+def _swatch(colour: str) -> str:
+    # A filled square in the colour; white (or near it) gets an outlined one.
+    if colour.lower() in ("#ffffff", "white", "#fff"):
+        return '<FONT COLOR="#757575">□</FONT>'
+    return f'<FONT COLOR="{html_text(colour)}">■</FONT>'
+
+
+def _graph_label(caption: list[str], entries: list[tuple[str, str]]) -> str:
+    """The graph's label: the caption lines, then the legend as a strip of
+    swatches (a few per line), as one HTML-like table; "" if both are empty."""
+    rows = [
+        f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="11">{line}</FONT></TD></TR>'
+        for line in caption
+    ]
+    if entries:
+        items = [f"{_swatch(colour)} {html_text(text)}" for colour, text in entries]
+        lines = [
+            "   ".join(items[i:i + _LEGEND_ROW]) for i in range(0, len(items), _LEGEND_ROW)
+        ]
+        rows.append(
+            '<TR><TD ALIGN="LEFT" BALIGN="LEFT"><FONT POINT-SIZE="9">'
+            + "<BR/>".join(lines) + "</FONT></TD></TR>"
+        )
+    if not rows:
+        return ""
+    return (
+        '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+        + "".join(rows) + "</TABLE>"
+    )
+
+
+def legend(writer: DotWriter, entries: list[tuple[str, str]]) -> None:
+    """Give the drawing a legend: a compact strip of colour swatches, each
+    with its name, under the picture (the graph's label, so it adds no rank
+    and covers no node).
 
     Args:
         writer: the DOT being built.
         entries: (fill colour, description) pairs, in the order shown.
-        title: the table's heading.
     """
-    rows = "".join(
-        f'<TR><TD BGCOLOR="{html_text(colour)}" WIDTH="18"> </TD>'
-        f'<TD ALIGN="LEFT">{html_text(text)}</TD></TR>'
-        for colour, text in entries
-    )
-    label = (
-        '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
-        f'<TR><TD COLSPAN="2"><B>{html_text(title)}</B></TD></TR>{rows}</TABLE>'
-    )
-    writer.node("legend", f'shape=plain, style=filled, fillcolor="white", label=<{label}>')
+    writer.legend(entries)

@@ -48,8 +48,9 @@ def test_neuron_boxes_per_neuron_aggregating_the_samples(svg_of, weighted_sum):
     svg = svg_of(drawing)
     # Hand count: 3 + 2 + 1 neuron boxes, 2 input boxes, and the loss drawn
     # once for all samples: "-" with its merged targets, "**" with its merged
-    # exponents, the sum, "*" with the constant 1/N; plus the legend.
-    assert len(svg["nodes"]) == 6 + 2 + 7 + 1 == drawing.node_count
+    # exponents, the sum, "*" with the constant 1/N (the legend is the graph's
+    # label, not a node).
+    assert len(svg["nodes"]) == 6 + 2 + 7 == drawing.node_count
     assert drawing.node_count < values / (8 if weighted_sum == "products" else 5)
     # Edges: 2×3 inputs→layer 1, 3×2 layer 1→2, 2×1 layer 2→3, 7 in the loss.
     assert len(svg["edges"]) == 6 + 6 + 2 + 7 == drawing.edge_count
@@ -132,10 +133,10 @@ def test_a_large_training_step_collapses_to_a_readable_picture(svg_of):
     with pytest.raises(ValueError, match=f"{values:,} values.*collapse="):
         viz.draw_graph(loss)
     drawing = viz.draw_graph(loss, collapse="neuron")
-    # 33 neurons, 2 inputs, 7 loss nodes, the legend.
-    assert drawing.node_count == 33 + 2 + 7 + 1
+    # 33 neurons, 2 inputs, 7 loss nodes (the legend is not a node).
+    assert drawing.node_count == 33 + 2 + 7
     svg = svg_of(viz.draw_graph(loss, collapse="layer"))
-    assert len(svg["nodes"]) == 4 + 7 + 1
+    assert len(svg["nodes"]) == 4 + 7
     assert any(squash("× 100 samples") in t for t in box_texts(svg).values())
 
 

@@ -36,7 +36,7 @@ def test_values_show_label_data_and_grad_and_each_op_is_a_node(svg_of):
     drawing = viz.draw_graph(micrograd_example())
     svg = svg_of(drawing)
     # 7 values, 3 ops, the legend; each op has 2 edges in and 1 out.
-    assert len(svg["nodes"]) == 11 == drawing.node_count
+    assert len(svg["nodes"]) == 10 == drawing.node_count
     assert len(svg["edges"]) == 9 == drawing.edge_count
     texts = {tuple(t) for t in svg["nodes"].values()}
     # Hand-derived: dL/da = f*b = 6, dL/db = f*a = -4, dL/dc = dL/de = dL/dd = f = -2,
@@ -84,7 +84,9 @@ def test_kinds_are_coloured_apart_with_a_legend():
     assert fills["n3"] == COLOURS["parameter"]
     assert fills["n5"] == COLOURS["constant"]
     assert fills["n6"] == COLOURS["root"]
-    legend = re.search(r"^\s*legend \[.*$", source, re.M).group(0)
+    # The legend is the graph's label (under the picture), not a node.
+    assert not re.search(r"^\s*legend \[", source, re.M)
+    legend = re.search(r'^\s*graph \[labelloc="b".*$', source, re.M).group(0)
     for kind in ("root", "parameter", "input", "constant", "computed value", "operation"):
         assert kind in legend
     assert "path" not in legend  # nothing highlighted
@@ -234,7 +236,7 @@ def test_too_large_without_collapse_says_how_large_and_suggests_collapse():
         viz.draw_graph(y, max_nodes=60)
     message = str(info.value)
     assert "101 values" in message and "collapse='neuron'" in message and "max_nodes=60" in message
-    assert viz.draw_graph(y, max_nodes=101).node_count == 101 + 50 + 1
+    assert viz.draw_graph(y, max_nodes=101).node_count == 101 + 50
 
 
 # --------------------------------------------------------------------------
@@ -294,9 +296,9 @@ def test_save_rejects_unknown_extensions_and_missing_folders(tmp_path):
 def test_jupyter_display_is_svg(require_dot):
     drawing = viz.draw_graph(micrograd_example())
     bundle = drawing._repr_mimebundle_()
-    assert list(bundle) == ["image/svg+xml"]
+    assert sorted(bundle) == ["image/svg+xml", "text/html"]
     ET.fromstring(bundle["image/svg+xml"].encode("utf-8"))
-    assert "11 nodes" in repr(drawing)
+    assert "10 nodes" in repr(drawing)
 
 
 def test_an_integral_max_nodes_of_another_type_is_accepted():

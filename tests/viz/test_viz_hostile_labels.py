@@ -65,10 +65,11 @@ def test_hostile_labels_render_literally_through_dot(svg_of, texts):
     drawing = viz.draw_graph(root)
     svg = svg_of(drawing)
 
-    # Structure unchanged: one node per leaf, the root and its op, the legend;
+    # Structure unchanged: one node per leaf, the root and its op (the legend
+    # is the graph's label);
     # one edge per leaf into the op, and the op's edge to the root.
     n = len(texts)
-    assert len(svg["nodes"]) == n + 3 == drawing.node_count
+    assert len(svg["nodes"]) == n + 2 == drawing.node_count
     assert len(svg["edges"]) == n + 1 == drawing.edge_count
     # Node ids come from the traversal: the leaves, then the root n{n} and its op.
     for i, t in enumerate(texts):

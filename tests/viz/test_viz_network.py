@@ -32,9 +32,9 @@ def test_columns_nodes_and_one_edge_per_weight(svg_of):
     mlp = model_with_known_weights()
     drawing = viz.draw_network(mlp)
     svg = svg_of(drawing)
-    # 3 inputs + 4 + 2 nodes and the legend; 3×4 + 4×2 visible edges
+    # 3 inputs + 4 + 2 nodes (the legend is the graph's label); 3×4 + 4×2 visible edges
     # (the invisible edges that keep each column in order are not drawn).
-    assert len(svg["nodes"]) == 3 + 4 + 2 + 1 == drawing.node_count
+    assert len(svg["nodes"]) == 3 + 4 + 2 == drawing.node_count
     assert len(svg["edges"]) == 12 + 8 == drawing.edge_count
     for l, size in enumerate([3, 4, 2]):
         for j in range(size):
