@@ -336,7 +336,7 @@ def _squared(g: _Graph, d, y: float) -> _LossForm | None:
         return _LossForm("squared_error", y, s, 1)
     n = len(total.parents)
     after = g.kids(total)
-    if len(after) == 1 and after[0].parents[0] is total:
+    if len(after) == 1 and len(after[0].parents) == 2 and after[0].parents[0] is total:
         scaled = after[0]
         factor = scaled.parents[1]
         if scaled.op == "/" and _constant(factor, float(n)):

@@ -170,7 +170,7 @@ def test_batch_shows_average_of_per_sample_chains():
     assert e.value == approx(math.fsum(per_sample) / 4)
     assert e.value == approx(backward_grad(loss, w))
     text = str(e)
-    assert "(1/n) Σᵢ ∂Cᵢ/∂w⁽²⁾₀₁" in text and "n = 4 samples" in text
+    assert "(1/n) Σᵢ₌₀ⁿ⁻¹ ∂Cᵢ/∂w⁽²⁾₀₁" in text and "n = 4 samples" in text
     assert "sample 3: ∂C₃/∂w⁽²⁾₀₁" in text
 
 
@@ -291,7 +291,8 @@ def test_text_and_latex_forms(seed_network):
     text = str(e)
     lines = text.splitlines()
     assert lines[0] == "∂C₀/∂w⁽³⁾₁₂ = (∂C₀/∂a⁽³⁾₁)(∂a⁽³⁾₁/∂z⁽³⁾₁)(∂z⁽³⁾₁/∂w⁽³⁾₁₂)"
-    assert f"= {e.value:.6g}" in lines[2]
+    assert lines[1].endswith("= 2(a⁽³⁾₁ − y₁) σ′(z⁽³⁾₁) a⁽²⁾₂")
+    assert f"= {e.value:.6g}" in lines[3]
     assert "∂a⁽³⁾₁/∂z⁽³⁾₁ = σ′(z⁽³⁾₁) = " in text
     assert "∂z⁽³⁾₁/∂w⁽³⁾₁₂ = a⁽²⁾₂ = " in text
     latex = e._repr_latex_()
@@ -300,10 +301,10 @@ def test_text_and_latex_forms(seed_network):
     assert r"\sigma'(z^{(3)}_{1})" in latex
     assert latex.count("{") == latex.count("}")
     hidden = explain(loss, model.layers[1].neurons[2].w[2])
-    assert "Σᵢ (∂C₀/∂a⁽³⁾ᵢ)(∂a⁽³⁾ᵢ/∂z⁽³⁾ᵢ)(∂z⁽³⁾ᵢ/∂a⁽²⁾₂)" in str(hidden)
+    assert "Σⱼ₌₀³ (∂C₀/∂a⁽³⁾ⱼ)(∂a⁽³⁾ⱼ/∂z⁽³⁾ⱼ)(∂z⁽³⁾ⱼ/∂a⁽²⁾₂)" in str(hidden)
     assert "w⁽³⁾₃₂ = " in str(hidden)
     hl = hidden.latex()
-    assert r"\sum_{i}" in hl and r"w^{(3)}_{i2}" in hl and hl.count("{") == hl.count("}")
+    assert r"\sum_{j=0}^{3}" in hl and r"w^{(3)}_{j2}" in hl and hl.count("{") == hl.count("}")
     assert repr(e).startswith("Explanation(w⁽³⁾₁₂, n=1, value=")
 
 

@@ -289,6 +289,7 @@ def test_loss_table_names_every_loss():
     assert set(losses.LOSSES) == {
         "squared_error",
         "mse",
+        "half_squared_error",
         "hinge",
         "binary_cross_entropy",
         "binary_cross_entropy_with_logits",

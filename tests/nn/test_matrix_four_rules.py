@@ -43,7 +43,7 @@ def engine_grads(model, X, Y, loss):
 
 
 def targets_for(loss, rng, m, nL):
-    if loss in ("squared_error", "mse"):
+    if loss in ("squared_error", "mse", "half_squared_error"):
         Y = rng.uniform(-1.5, 1.5, size=(m, nL))
         return Y[:, 0] if nL == 1 and rng.random() < 0.5 else Y
     if loss == "hinge":
