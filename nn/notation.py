@@ -39,6 +39,7 @@ NOTATIONS = ("number", "L")
 _SUB_LETTERS = {"i": "ᵢ", "j": "ⱼ", "k": "ₖ", "m": "ₘ", "n": "ₙ", "l": "ₗ"}
 _SUP_CHARS = {"L": "ᴸ", "-": "⁻", "+": "⁺", "n": "ⁿ", "l": "ˡ"}
 
+_RELATIVE = re.compile(r"^([wbza])⁽ᴸ(?:⁻([⁰¹²³⁴⁵⁶⁷⁸⁹]+))?⁾([₀₁₂₃₄₅₆₇₈₉,]+)$")
 _LABEL = re.compile(r"^([wbza])⁽([⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾([₀₁₂₃₄₅₆₇₈₉]+)(?:,([₀₁₂₃₄₅₆₇₈₉]+))?$")
 
 
@@ -126,6 +127,11 @@ def to_latex(text: str) -> str:
     parsed = parse(text)
     if parsed is not None:
         return parsed.latex()
+    relative = _RELATIVE.match(text) if isinstance(text, str) else None
+    if relative is not None:  # a label written relative to L, as `relabel` writes it
+        symbol, back, subs = relative.groups()
+        layer = "L" if back is None else f"L-{back.translate(_FROM_SUP)}"
+        return f"{symbol}^{{({layer})}}_{{{subs.translate(_FROM_SUB)}}}"
     return re.sub(r"([_^{}#$%&\\])", r"\\\1", text)
 
 
