@@ -276,6 +276,14 @@ def _is(symbol: str, l: int, j: int | None = None):  # noqa: E741 - the seeds' l
     return test
 
 
+def _parsed(node) -> Label:
+    """The label of a node found by `_is` (so it has one)."""
+    lab = parse(node.label)
+    if lab is None:  # pragma: no cover - _is only finds labelled nodes
+        raise ValueError(f"explain: {node.label!r} is not a label in the seeds' notation")
+    return lab
+
+
 # --------------------------------------------------------------------------
 # Recognising the per-sample loss from the ops that made it
 
@@ -437,7 +445,8 @@ def _combined(form: _LossForm, act_op: str, a, y, vec, j) -> tuple[str, str] | N
     elif form.kind == "binary_cross_entropy_with_logits":
         text, latex = f"σ({at}) − {yt}", rf"\sigma({al}) - {yl}"
     else:
-        text, latex = f"softmax({vt}){jt} − {yt}", rf"\operatorname{{softmax}}({vl})_{{{jl}}} - {yl}"
+        text = f"softmax({vt}){jt} − {yt}"
+        latex = rf"\operatorname{{softmax}}({vl})_{{{jl}}} - {yl}"
     return f"{text}  (Ŷ − Y)", rf"{latex} \quad (\hat{{Y}} - Y)"
 
 
@@ -514,7 +523,7 @@ def explain(loss: Value, param: Value, notation: str = "number") -> "Explanation
     nexts = []
     for a in acts:
         next_zs, other_path = graph.reach(a, is_next_z)
-        labelled = sorted(((parse(z.label), z) for z in next_zs), key=lambda p: p[0].j)
+        labelled = sorted(((_parsed(z), z) for z in next_zs), key=lambda p: p[0].j)
         rows = [(z, graph.activation_of(z, Label("a", l + 1, lz.j))) for lz, z in labelled]
         nexts.append((rows, other_path and bool(rows)))
 
@@ -597,7 +606,7 @@ class _Builder:
 
         expansion = []
         for z2, a2 in rows:
-            j2 = parse(z2.label).j
+            j2 = _parsed(z2).j
             (dz2_da,) = grad(z2, [a])
             w = names.node("w", l + 1, j2, j)
             z2t, z2l = names.node("z", l + 1, j2)
@@ -649,7 +658,7 @@ class _Builder:
         loss's formula and the activation's derivative when every row shares
         them, the ∂ symbol otherwise."""
         names = self.names
-        js = [parse(z2.label).j for z2, _ in rows]
+        js = [_parsed(z2).j for z2, _ in rows]
         sum_t, sum_l = _node_sum(js)
         a_j, z_j = names.node("a", l + 1, "j"), names.node("z", l + 1, "j")
         forms = [self.forms.get(a2) for _, a2 in rows]
@@ -865,7 +874,7 @@ class Explanation:
         if self.n > 1:
             t, lx = rhs[0][1], rhs[0][2]
             rhs[0] = ("=", f"{t}    (n = {self.n} samples)", rf"{lx} \qquad (n = {self.n})")
-        rhs += [("=", *numbers), ("=", _num(self.value), _num_latex(self.value))]
+        rhs += [("=", numbers[0], numbers[1]), ("=", _num(self.value), _num_latex(self.value))]
         eqs = [_Eq(lhs, rhs, stacked=True)]
         shown = self.samples if max_samples is None else self.samples[:max_samples]
         for chain in shown:

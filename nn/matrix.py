@@ -401,7 +401,7 @@ def backprop(model, X, Y, loss: str = "squared_error", return_cache: bool = Fals
     Yt = _targets(Y, loss, m, nL)
 
     delta = _output_delta(loss, cache, Yt)  # rule 1
-    grads = [None] * L
+    grads: list = [None] * L
     for l in range(L, 0, -1):  # noqa: E741
         cache.delta[l] = delta
         dW = delta @ cache.A[l - 1].T / m  # rule 4

@@ -414,8 +414,8 @@ def test_seed_003_hidden_weight_sums_over_j(seed_003):
     assert "= Σⱼ₌₀³ 2(a⁽ᴸ⁾ⱼ − yⱼ) σ′(z⁽ᴸ⁾ⱼ) w⁽ᴸ⁾ⱼ₂" in text
     # seed 003: ∂C₀/∂a⁽ᴸ⁻¹⁾₂ = Σⱼ 2(a⁽ᴸ⁾ⱼ − yⱼ) g′(z⁽ᴸ⁾ⱼ) w⁽ᴸ⁾ⱼ₂, by hand
     rows = [
-        (2 * (a[L][j] - y[j]), G_PRIME["sigmoid"](z[L][j]), model.layers[L - 1].neurons[j].w[2].data)
-        for j in range(4)
+        (2 * (a[L][j] - y[j]), G_PRIME["sigmoid"](z[L][j]), n.w[2].data)
+        for j, n in enumerate(model.layers[L - 1].neurons)
     ]
     (chain,) = e.samples
     for j, (row, hand) in enumerate(zip(chain.expansion, rows)):

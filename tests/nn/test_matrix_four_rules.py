@@ -221,7 +221,9 @@ def test_bad_losses_and_pairs_are_refused(model):
     with pytest.raises(ValueError, match=r"loss must be one of .*'cross_entropy'.*got 'l1'"):
         matrix.backprop(model, [[1.0, 2.0]], [[0.0, 0.0]], loss="l1")
     linear_out = MLP(2, [1], output_activation="linear", seed=0)
-    with pytest.raises(ValueError, match=r"'binary_cross_entropy' is not supported with a 'linear'"):
+    with pytest.raises(
+        ValueError, match=r"'binary_cross_entropy' is not supported with a 'linear'"
+    ):
         matrix.backprop(linear_out, [[1.0, 2.0]], [1.0], loss="binary_cross_entropy")
     with pytest.raises(ValueError, match=r"one score per sample, but the output layer has 2"):
         matrix.backprop(model, [[1.0, 2.0]], [[1.0, -1.0]], loss="hinge")
@@ -301,7 +303,9 @@ def test_output_dZ_is_yhat_minus_y_and_every_quantity_is_the_engines(loss, out_a
     nodes = topological_order(cost)
     for l in range(1, L):  # noqa: E741
         assert np.allclose(cache.dA[l], cache.W[l + 1].T @ cache.dZ[l + 1], rtol=0, atol=0)
-        a_nodes = [[n for n in nodes if n.label == label("a", l, j)] for j in range(len(cache.Z[l]))]
+        a_nodes = [
+            [n for n in nodes if n.label == label("a", l, j)] for j in range(len(cache.Z[l]))
+        ]
         for j, per_sample in enumerate(a_nodes):
             assert len(per_sample) == m
             engine = [n.grad for n in per_sample]  # graph order = sample order
