@@ -8,14 +8,15 @@
     7.0
 
 The pieces: `Value` (a graph node, in `value`), the op table (`ops`), the
-traversal (`graph`), the chain rule (`backprop`), the recording modes
-(`modes`), numerical checks (`checks`), the safe expression parser
-(`expression`) and Hypothesis strategies (`testing`, imported on its own so
-that Hypothesis stays optional).
+traversal (`graph`), the chain rule (`backprop`), forward mode (`forward`,
+`jvp`), the recording modes (`modes`), numerical checks (`checks`), the safe
+expression parser (`expression`) and Hypothesis strategies (`testing`,
+imported on its own so that Hypothesis stays optional).
 """
 
 from .backprop import grad, local_grads
 from .checks import GradcheckError, gradcheck, numerical_grad, numerical_grad_of
+from .forward import JVP, jvp, op_count
 from .graph import topological_order
 from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
 from .ops import OPS
@@ -26,6 +27,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Value",
     "grad",
+    "jvp",
+    "JVP",
+    "op_count",
     "local_grads",
     "no_grad",
     "is_grad_enabled",

@@ -7,6 +7,8 @@ per-sample loss C₀ and the batch loss C = (1/n) Σᵢ Cᵢ.
 
 - `squared_error`: C₀ = Σⱼ (a⁽ᴸ⁾ⱼ − yⱼ)², the loss of "Backpropagation Explained".
 - `mse`: the same, divided by the number of outputs.
+- `half_squared_error`: ½ Σⱼ (aⱼ − yⱼ)², whose gradient is a − y: with a
+  linear output, “Demystifying Deep Learning, part 5”'s dZ⁽ᴸ⁾ = Ŷ − Y.
 - `hinge`: relu(1 − y·s), micrograd's max-margin loss (targets ±1).
 - `binary_cross_entropy`: −[y log p + (1 − y) log(1 − p)] from a probability.
 - `binary_cross_entropy_with_logits`: the same from a logit x, p = σ(x), stable.
@@ -30,6 +32,7 @@ from autodiff.arguments import is_int, type_name
 __all__ = [
     "squared_error",
     "mse",
+    "half_squared_error",
     "hinge",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -144,6 +147,19 @@ def mse(outputs, targets) -> Value:
     """
     pairs = _pairs(outputs, targets, "mse")
     return _sum([(a - y) ** 2 for a, y in pairs]) / len(pairs)
+
+
+def half_squared_error(outputs, targets) -> Value:
+    """½ Σⱼ (aⱼ − yⱼ)², so that ∂C₀/∂aⱼ = aⱼ − yⱼ.
+
+    With a linear output layer this is the regression case of “Demystifying Deep Learning, part 5”,
+    dZ⁽ᴸ⁾ = Ŷ − Y.  Arguments, checks and errors as for `squared_error`.
+
+    Returns:
+        A Value: the `squared_error` node times 0.5.
+    """
+    pairs = _pairs(outputs, targets, "half_squared_error")
+    return _sum([(a - y) ** 2 for a, y in pairs]) * 0.5
 
 
 # --------------------------------------------------------------------------
@@ -322,6 +338,7 @@ def cross_entropy(logits, target_index) -> Value:
 LOSSES = {
     "squared_error": squared_error,
     "mse": mse,
+    "half_squared_error": half_squared_error,
     "hinge": hinge,
     "binary_cross_entropy": binary_cross_entropy,
     "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,

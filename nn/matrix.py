@@ -1,26 +1,37 @@
 """Backpropagation in matrix form, with NumPy: the four rules of the seeds.
 
 The scalar engine finds every gradient one node at a time; this module does
-the same computation a layer at a time, as "Demystifying Deep Learning,
-part 5" and "Backward Propagation" write it, so the two can be compared
-number for number.  Columns are samples (as in "Demystifying Deep
-Learning, part 5"): A⁽⁰⁾ = Xᵀ is n₀ × m, and for l = 1..L
+the same computation a layer at a time, as “Demystifying Deep Learning,
+part 5” (below: “Demystifying”) and “Backward Propagation” write it, so the
+two can be compared number for number.  Columns are the m examples
+(“Demystifying”): A⁽⁰⁾ = Xᵀ is n₀ × m, and for l = 1..L
 
     Z⁽ˡ⁾ = W⁽ˡ⁾ A⁽ˡ⁻¹⁾ + b⁽ˡ⁾          A⁽ˡ⁾ = g⁽ˡ⁾(Z⁽ˡ⁾)
 
 with W⁽ˡ⁾[j, k] = w⁽ˡ⁾ⱼₖ.  Backward, for the cost C = (1/m) Σᵢ Cᵢ (Cᵢ the
-named per-sample loss of `nn.losses`), δ⁽ˡ⁾ holding ∂Cᵢ/∂z⁽ˡ⁾ column by column:
+named per-sample loss of `nn.losses`).  δ has one definition, that of
+“Backward Propagation”: δ⁽ˡ⁾ⱼ = ∂Cᵢ/∂z⁽ˡ⁾ⱼ for one observation i, so column
+i of δ⁽ˡ⁾ is sample i's and the mean's gradient with respect to z⁽ˡ⁾ⱼ of
+sample i is δ⁽ˡ⁾ⱼᵢ / m.  “Demystifying” calls the same matrix dZ⁽ˡ⁾; its
+dA⁽ˡ⁾ is likewise ∂Cᵢ/∂A⁽ˡ⁾, per sample, unscaled.
 
     δ⁽ᴸ⁾ = ∇ₐC ⊙ g′(Z⁽ᴸ⁾)                   (rule 1)
-    δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ g′(Z⁽ˡ⁾)        (rule 2)
-    ∂C/∂b⁽ˡ⁾ = Σᵢ δ⁽ˡ⁾ᵢ / m                  (rule 3)
-    ∂C/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (A⁽ˡ⁻¹⁾)ᵀ / m            (rule 4)
+    δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ g′(Z⁽ˡ⁾)        (rule 2; “Demystifying”:
+                                             dA⁽ˡ⁾ = W⁽ˡ⁺¹⁾ᵀ dZ⁽ˡ⁺¹⁾,
+                                             dZ⁽ˡ⁾ = dA⁽ˡ⁾ ⊙ g′(Z⁽ˡ⁾))
+    ∂C/∂b⁽ˡ⁾ = Σᵢ δ⁽ˡ⁾ᵢ / m                  (rule 3; “Demystifying”'s db⁽ˡ⁾)
+    ∂C/∂W⁽ˡ⁾ = δ⁽ˡ⁾ (A⁽ˡ⁻¹⁾)ᵀ / m            (rule 4; “Demystifying”'s dW⁽ˡ⁾)
 
-For the usual output/loss pairs rule 1 is the δ⁽ᴸ⁾ = Ŷ − Y of
-"Demystifying Deep Learning, part 5": a sigmoid output with binary
-cross-entropy (Ŷ = A⁽ᴸ⁾; the only output it is supported with), and a
-linear output with cross-entropy (Ŷ = softmax(Z⁽ᴸ⁾), Y one-hot) or with
-binary cross-entropy on logits (Ŷ = σ(Z⁽ᴸ⁾)).
+For the usual output/loss pairs rule 1 is the dZ⁽ᴸ⁾ = Ŷ − Y of
+“Demystifying”: a sigmoid output with binary cross-entropy (Ŷ = A⁽ᴸ⁾; the
+only output it is supported with), a linear output with ½ squared error
+(Ŷ = A⁽ᴸ⁾ = Z⁽ᴸ⁾), and a linear output with cross-entropy (Ŷ = softmax(Z⁽ᴸ⁾),
+Y one-hot) or with binary cross-entropy on logits (Ŷ = σ(Z⁽ᴸ⁾)).
+
+`Cache` keeps every per-layer quantity, under the name of “Backward
+Propagation” (``delta``) and those of “Demystifying” (``dZ``, ``dW``,
+``db``, ``dA``; `Cache.named` gives them keyed as the code of
+“Demystifying” keys them, ``grads["dW3"]``).
 
 This module needs NumPy: ``import nn.matrix`` raises an ImportError saying
 so when it is not installed.  NumPy itself is imported inside the functions,
@@ -53,6 +64,7 @@ ACTIVATIONS = tuple(_layers.ACTIVATIONS)
 SUPPORTED = {
     "squared_error": ACTIVATIONS,
     "mse": ACTIVATIONS,
+    "half_squared_error": ACTIVATIONS,
     "hinge": ACTIVATIONS,
     "binary_cross_entropy": ("sigmoid",),
     "binary_cross_entropy_with_logits": ACTIVATIONS,
@@ -68,7 +80,15 @@ class Cache:
         A (dict[int, ndarray]): A⁽ˡ⁾ for l = 0..L, each n_l × m; A[0] = Xᵀ.
         Z (dict[int, ndarray]): Z⁽ˡ⁾ for l = 1..L, each n_l × m.
         delta (dict[int, ndarray]): δ⁽ˡ⁾ = ∂Cᵢ/∂Z⁽ˡ⁾ for l = 1..L, column i
-            for sample i (empty after `forward` alone).
+            for sample i (“Backward Propagation”; empty after `forward` alone).  ``dZ`` is
+            the same dict under “Demystifying”'s name.
+        dA (dict[int, ndarray]): “Demystifying”'s dA⁽ˡ⁾ = ∂Cᵢ/∂A⁽ˡ⁾ (n_l × m),
+            column i for sample i: dA⁽ˡ⁻¹⁾ = W⁽ˡ⁾ᵀ dZ⁽ˡ⁾ for l = 1..L (dA[0]
+            is the gradient with respect to the inputs, Xᵀ's shape), and
+            dA[L] = ∇ₐCᵢ from the loss.  The batch mean C's gradient with
+            respect to sample i's a⁽ˡ⁾ⱼ is dA[l][j, i] / m.
+        dW (dict[int, ndarray]): dW⁽ˡ⁾ = ∂C/∂W⁽ˡ⁾ = (1/m) dZ⁽ˡ⁾ A⁽ˡ⁻¹⁾ᵀ.
+        db (dict[int, ndarray]): db⁽ˡ⁾ = ∂C/∂b⁽ˡ⁾ = (1/m) Σᵢ dZ⁽ˡ⁾ᵢ.
         W (dict[int, ndarray]): W⁽ˡ⁾ (n_l × n_(l−1)) as read from the model.
         b (dict[int, ndarray]): b⁽ˡ⁾ (shape (n_l,)).
         activations (dict[int, list[str]]): g⁽ˡ⁾, one name per node j.
@@ -77,6 +97,9 @@ class Cache:
     A: dict = field(default_factory=dict)
     Z: dict = field(default_factory=dict)
     delta: dict = field(default_factory=dict)
+    dA: dict = field(default_factory=dict)
+    dW: dict = field(default_factory=dict)
+    db: dict = field(default_factory=dict)
     W: dict = field(default_factory=dict)
     b: dict = field(default_factory=dict)
     activations: dict = field(default_factory=dict)
@@ -85,6 +108,31 @@ class Cache:
     def L(self) -> int:  # noqa: N802 - the seeds' name for the number of layers
         """The number of layers L."""
         return len(self.Z)
+
+    @property
+    def m(self) -> int:
+        """The number of examples m (the columns)."""
+        return int(self.A[0].shape[1]) if self.A else 0
+
+    @property
+    def dZ(self) -> dict:  # noqa: N802 - “Demystifying”'s name
+        """The dZ⁽ˡ⁾ of “Demystifying”: the same matrices as `delta` (δ⁽ˡ⁾ = ∂Cᵢ/∂Z⁽ˡ⁾)."""
+        return self.delta
+
+    def named(self) -> dict:
+        """The backward quantities keyed as the code of “Demystifying” does:
+        ``"dZ3"``, ``"dW3"``, ``"db3"`` for every layer and ``"dA2"`` for
+        l = 0..L (db as an n_l × 1 column, as its ``keepdims=True`` gives).
+        The arrays are copies."""
+        out = {}
+        for l in range(self.L, 0, -1):  # noqa: E741
+            if l in self.delta:
+                out[f"dZ{l}"] = self.delta[l].copy()
+                out[f"dW{l}"] = self.dW[l].copy()
+                out[f"db{l}"] = self.db[l].reshape(-1, 1).copy()
+        for l in sorted(self.dA, reverse=True):  # noqa: E741
+            out[f"dA{l}"] = self.dA[l].copy()
+        return out
 
 
 # --------------------------------------------------------------------------
@@ -291,7 +339,8 @@ def forward(model, X) -> Cache:
 
 
 def _output_delta(loss: str, cache: Cache, Y):
-    """δ⁽ᴸ⁾ (n_L × m): ∂Cᵢ/∂z⁽ᴸ⁾ for each sample's per-sample loss Cᵢ."""
+    """δ⁽ᴸ⁾ (n_L × m): ∂Cᵢ/∂z⁽ᴸ⁾ for each sample's per-sample loss Cᵢ; also
+    stores dA⁽ᴸ⁾ = ∇ₐCᵢ in the cache."""
     import numpy as np
 
     L = cache.L
@@ -299,14 +348,17 @@ def _output_delta(loss: str, cache: Cache, Y):
     nL = A.shape[0]
     if loss == "binary_cross_entropy":
         # sigmoid output only: ∇ₐC = (a − y)/(a(1 − a)) and g′ = a(1 − a)
-        # cancel, leaving Ŷ − Y, as in
-        # "Demystifying Deep Learning, part 5" (and no division by zero)
+        # cancel, leaving “Demystifying”'s Ŷ − Y (δ needs no division by zero)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cache.dA[L] = (A - Y) / (A * (1.0 - A))
         return A - Y
     # rule 1: ∇ₐC ⊙ g′(z).  With a linear output g′ = 1, and for the logit
-    # losses ∇ₐC is already the Ŷ − Y of
-    # "Demystifying Deep Learning, part 5" (Ŷ = σ(z) or softmax(z)).
+    # losses ∇ₐC is already the Ŷ − Y of “Demystifying” (Ŷ = σ(z) or
+    # softmax(z)); so is ½ squared error's a − y.
     if loss == "squared_error":
         grad_a = 2.0 * (A - Y)  # ∂/∂aⱼ Σⱼ (aⱼ − yⱼ)²
+    elif loss == "half_squared_error":
+        grad_a = A - Y  # ∂/∂aⱼ ½ Σⱼ (aⱼ − yⱼ)²
     elif loss == "mse":
         grad_a = 2.0 * (A - Y) / nL
     elif loss == "hinge":
@@ -316,6 +368,7 @@ def _output_delta(loss: str, cache: Cache, Y):
         grad_a = _g("sigmoid", A) - Y  # ∂/∂x = σ(x) − y
     else:  # cross_entropy with a non-linear output: the logits are A⁽ᴸ⁾
         grad_a = _softmax(A) - Y
+    cache.dA[L] = grad_a
     return grad_a * _apply_rows(_g_prime, acts, Z, A)
 
 
@@ -337,11 +390,12 @@ def backprop(model, X, Y, loss: str = "squared_error", return_cache: bool = Fals
             one-hot rows; for "hinge", ±1; for the binary cross-entropies,
             values in [0, 1].
         loss: the per-sample loss Cᵢ, a name in `SUPPORTED`: "squared_error"
-            (default), "mse", "hinge", "binary_cross_entropy" (sigmoid output
+            (default), "mse", "half_squared_error", "hinge", "binary_cross_entropy" (sigmoid output
             only), "binary_cross_entropy_with_logits", "cross_entropy" (the
             output layer's activations are the logits).  Each means exactly
             the function of that name in `nn.losses`.
-        return_cache: also return the `Cache` of Z, A and δ per layer.
+        return_cache: also return the `Cache` of Z, A, δ (= dZ), dW, db and
+            dA per layer.
 
     Returns:
         A list with one ``(dW, db)`` pair per layer l = 1..L (index l − 1):
@@ -368,9 +422,11 @@ def backprop(model, X, Y, loss: str = "squared_error", return_cache: bool = Fals
         cache.delta[l] = delta
         dW = delta @ cache.A[l - 1].T / m  # rule 4
         db = delta.sum(axis=1) / m  # rule 3
+        cache.dW[l], cache.db[l] = dW, db
         grads[l - 1] = (dW, db)
-        if l > 1:  # rule 2
-            back = cache.W[l].T @ delta
+        back = cache.W[l].T @ delta  # “Demystifying”: dA⁽ˡ⁻¹⁾ = W⁽ˡ⁾ᵀ dZ⁽ˡ⁾
+        cache.dA[l - 1] = back
+        if l > 1:  # rule 2: dZ⁽ˡ⁻¹⁾ = dA⁽ˡ⁻¹⁾ ⊙ g′(Z⁽ˡ⁻¹⁾)
             g_prime = _apply_rows(
                 _g_prime, cache.activations[l - 1], cache.Z[l - 1], cache.A[l - 1]
             )
@@ -394,6 +450,8 @@ def cost(model, X, Y, loss: str = "squared_error") -> float:
     with np.errstate(divide="ignore", invalid="ignore"):
         if loss == "squared_error":
             per = ((A - Y) ** 2).sum(axis=0)
+        elif loss == "half_squared_error":
+            per = 0.5 * ((A - Y) ** 2).sum(axis=0)
         elif loss == "mse":
             per = ((A - Y) ** 2).mean(axis=0)
         elif loss == "hinge":

@@ -206,18 +206,22 @@ class Module:
 
     # -- display and export -------------------------------------------------
 
-    def grad_table(self, layer: int | None = None, neuron: int | None = None) -> GradTable:
+    def grad_table(
+        self, layer: int | None = None, neuron: int | None = None, notation: str = "number"
+    ) -> GradTable:
         """A table of every parameter: name, label, value and gradient.
 
         Args:
             layer: keep only parameters of layer l (1-based, as in w⁽ˡ⁾ⱼₖ).
             neuron: keep only parameters of node j (0-based) of their layer.
+            notation: "number" (w⁽³⁾₁₂) or "L", layers relative to the output
+                layer L (w⁽ᴸ⁾₁₂), as “Backpropagation Explained” writes them.
 
         Returns:
             A `nn.table.GradTable`: ``str()`` gives aligned text columns,
             ``_repr_html_`` an HTML table for notebooks.
         """
-        return GradTable.from_module(self, layer=layer, neuron=neuron)
+        return GradTable.from_module(self, layer=layer, neuron=neuron, notation=notation)
 
     def to_torch(self):
         """An equivalent ``torch.nn.Sequential`` (float64) with the same

@@ -8,6 +8,9 @@
 
 and in a notebook the table shows as HTML (`GradTable._repr_html_`), every
 cell escaped, the label shown in Unicode with its LaTeX form as a tooltip.
+With ``notation="L"`` the labels are written relative to the output layer L,
+as “Backpropagation Explained” writes them (w⁽ᴸ⁾₀₀, w⁽ᴸ⁻¹⁾₂₂); the default "number" keeps the
+layers' numbers.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import NamedTuple
 
 from autodiff.arguments import is_int
 
-from . import notation
+from .notation import check_notation, output_layer, parse, relabel, to_latex
 
 __all__ = ["GradRow", "GradTable"]
 
@@ -57,24 +60,36 @@ class GradTable:
         self.rows = [GradRow(*row) for row in rows]
 
     @classmethod
-    def from_module(cls, module, layer: int | None = None, neuron: int | None = None):
+    def from_module(
+        cls,
+        module,
+        layer: int | None = None,
+        neuron: int | None = None,
+        notation: str = "number",
+    ):
         """The table of ``module``'s parameters.
 
         Args:
             module: any `nn.Module`.
             layer: keep only parameters of layer l (1-based, as in w⁽ˡ⁾ⱼₖ).
             neuron: keep only parameters of node j (0-based) of their layer.
+            notation: how the label column writes layers: "number" (w⁽²⁾₁₂,
+                the labels as they are) or "L", relative to the output layer
+                L, the module's largest layer (w⁽ᴸ⁻¹⁾₁₂).
 
         Raises:
             ValueError: for a bad filter, or a filter that matches nothing
-                (the message gives the layers/nodes that exist).
+                (the message gives the layers/nodes that exist); for a
+                notation other than "number" or "L".
+            TypeError: for a notation that is not a str.
         """
         _check_filter(layer, "layer", 1)
         _check_filter(neuron, "neuron", 0)
+        check_notation(notation)
         rows = []
         seen_layers, seen_nodes = set(), set()
         for name, p in module.named_parameters():
-            parsed = notation.parse(p.label)
+            parsed = parse(p.label)
             if parsed is not None:
                 seen_layers.add(parsed.l)
                 if layer is None or parsed.l == layer:
@@ -84,6 +99,9 @@ class GradTable:
             if neuron is not None and (parsed is None or parsed.j != neuron):
                 continue
             rows.append((name, p.label, p.data, p.grad))
+        if notation != "number" and rows:
+            L = output_layer(p.label for p in module.parameters())  # noqa: N806
+            rows = [(name, relabel(lab, L, notation), v, g) for name, lab, v, g in rows]
         if not rows and (layer is not None or neuron is not None):
             if layer is not None and layer not in seen_layers:
                 raise ValueError(
@@ -135,7 +153,7 @@ class GradTable:
             "<tbody>",
         ]
         for r in self.rows:
-            latex = notation.to_latex(r.label)
+            latex = to_latex(r.label)
             out.append(
                 f"<tr><td><code>{esc(r.name)}</code></td>"
                 f"<td title=\"{esc(latex, quote=True)}\">{esc(r.label)}</td>"

@@ -8,7 +8,7 @@ in a note.  Every edge on a path carries its local derivative ∂child/∂parent
 named in the seeds' notation when both ends have labels (∂a⁽³⁾₁/∂z⁽³⁾₁).
 
 The caption under the picture says how the paths add up to ∂root/∂w, as
-seed 003 writes it:
+“Backpropagation Explained” writes it:
 
     ∂C₀/∂w⁽³⁾₁₂ = (∂C₀/∂a⁽³⁾₁)(∂a⁽³⁾₁/∂z⁽³⁾₁)(∂z⁽³⁾₁/∂w⁽³⁾₁₂)
 

@@ -57,7 +57,7 @@ def draw_network(
         show: what the edge colour shows: "grad" (default) the sign of each
             weight's ``.grad`` ∂C/∂w, "weight" the sign of the weight.  Blue
             is positive, red negative, grey zero.  "delta" colours by ∂C/∂w
-            too and also writes δ⁽ˡ⁾ⱼ = ∂C/∂z⁽ˡ⁾ⱼ (seed 002) on each node of
+            too and also writes δ⁽ˡ⁾ⱼ = ∂C/∂z⁽ˡ⁾ⱼ (“Backward Propagation”) on each node of
             layers 1..L, read from the z⁽ˡ⁾ⱼ nodes of ``root``'s graph: with
             one sample, its δ; with m samples (a batch loss C = (1/m) Σᵢ Cᵢ),
             the mean of the samples' δ, Σᵢ ∂C/∂z⁽ˡ⁾ⱼ,ᵢ, or, with ``sample=i``,

@@ -5,6 +5,7 @@ math from the parameters) and against the gradients backward() leaves in
 
 import math
 import random
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -171,7 +172,7 @@ def test_batch_shows_average_of_per_sample_chains():
     assert e.value == approx(math.fsum(per_sample) / 4)
     assert e.value == approx(backward_grad(loss, w))
     text = str(e)
-    assert "(1/n) Σᵢ ∂Cᵢ/∂w⁽²⁾₀₁" in text and "n = 4 samples" in text
+    assert "(1/n) Σᵢ₌₀ⁿ⁻¹ ∂Cᵢ/∂w⁽²⁾₀₁" in text and "n = 4 samples" in text
     assert "sample 3: ∂C₃/∂w⁽²⁾₀₁" in text
 
 
@@ -292,7 +293,8 @@ def test_text_and_latex_forms(seed_network):
     text = str(e)
     lines = text.splitlines()
     assert lines[0] == "∂C₀/∂w⁽³⁾₁₂ = (∂C₀/∂a⁽³⁾₁)(∂a⁽³⁾₁/∂z⁽³⁾₁)(∂z⁽³⁾₁/∂w⁽³⁾₁₂)"
-    assert f"= {e.value:.6g}" in lines[2]
+    assert lines[1].endswith("= 2(a⁽³⁾₁ − y₁) σ′(z⁽³⁾₁) a⁽²⁾₂")
+    assert f"= {e.value:.6g}" in lines[3]
     assert "∂a⁽³⁾₁/∂z⁽³⁾₁ = σ′(z⁽³⁾₁) = " in text
     assert "∂z⁽³⁾₁/∂w⁽³⁾₁₂ = a⁽²⁾₂ = " in text
     latex = e._repr_latex_()
@@ -301,10 +303,10 @@ def test_text_and_latex_forms(seed_network):
     assert r"\sigma'(z^{(3)}_{1})" in latex
     assert latex.count("{") == latex.count("}")
     hidden = explain(loss, model.layers[1].neurons[2].w[2])
-    assert "Σᵢ (∂C₀/∂a⁽³⁾ᵢ)(∂a⁽³⁾ᵢ/∂z⁽³⁾ᵢ)(∂z⁽³⁾ᵢ/∂a⁽²⁾₂)" in str(hidden)
+    assert "Σⱼ₌₀³ (∂C₀/∂a⁽³⁾ⱼ)(∂a⁽³⁾ⱼ/∂z⁽³⁾ⱼ)(∂z⁽³⁾ⱼ/∂a⁽²⁾₂)" in str(hidden)
     assert "w⁽³⁾₃₂ = " in str(hidden)
     hl = hidden.latex()
-    assert r"\sum_{i}" in hl and r"w^{(3)}_{i2}" in hl and hl.count("{") == hl.count("}")
+    assert r"\sum_{j=0}^{3}" in hl and r"w^{(3)}_{j2}" in hl and hl.count("{") == hl.count("}")
     assert repr(e).startswith("Explanation(w⁽³⁾₁₂, n=1, value=")
 
 
@@ -367,3 +369,174 @@ def test_z_used_outside_its_activation_is_refused():
     a.label = label("a", 1, 0)
     with pytest.raises(ValueError, match=r"z⁽¹⁾₀ is used other than through its activation"):
         explain(a + z, w)
+
+
+# --------------------------------------------------------------------------
+# The seeds' symbols: what each factor is, read from the graph, in either
+# numbering (oracle: the seeds' hand formulas on plain-float forward values)
+
+
+@pytest.fixture
+def seed_003():
+    """Seed 003's network: two hidden layers, 6 nodes before an output of 4."""
+    model = MLP(3, [5, 6, 4], activation="tanh", output_activation="sigmoid", seed=0)
+    x = [0.4, -0.9, 1.3]
+    y = [1.0, 0.0, 0.0, 1.0]
+    return model, x, y, losses.squared_error(model(x), y)
+
+
+def test_seed_003_output_weight_in_L_notation(seed_003):
+    model, x, y, C0 = seed_003
+    z, a = plain_forward(model, x)
+    L = 3
+    e = explain(C0, model.layers[L - 1].neurons[1].w[2], notation="L")  # w⁽ᴸ⁾₁₂
+    text = str(e)
+    hand = [2 * (a[L][1] - y[1]), G_PRIME["sigmoid"](z[L][1]), a[L - 1][2]]
+    first, second, third = e.terms
+    assert f"∂C₀/∂a⁽ᴸ⁾₁ = 2(a⁽ᴸ⁾₁ − y₁) = {first.value:.6g}" in text
+    assert f"∂a⁽ᴸ⁾₁/∂z⁽ᴸ⁾₁ = σ′(z⁽ᴸ⁾₁) = {second.value:.6g}" in text
+    assert f"∂z⁽ᴸ⁾₁/∂w⁽ᴸ⁾₁₂ = a⁽ᴸ⁻¹⁾₂ = {third.value:.6g}" in text
+    assert text.splitlines()[1].endswith("= 2(a⁽ᴸ⁾₁ − y₁) σ′(z⁽ᴸ⁾₁) a⁽ᴸ⁻¹⁾₂")
+    for term, expected in zip(e.terms, hand):
+        assert abs(term.value - expected) <= 1e-12
+    (chain,) = e.samples
+    assert chain.loss == "squared_error"
+    assert abs(chain.delta.value - hand[0] * hand[1]) <= 1e-12  # δ⁽ᴸ⁾₁ = ∂C₀/∂z⁽ᴸ⁾₁
+    assert chain.delta.name == "δ⁽ᴸ⁾₁" and chain.delta.equals == ""  # σ + SE: no Ŷ − Y
+
+
+def test_seed_003_hidden_weight_sums_over_j(seed_003):
+    model, x, y, C0 = seed_003
+    z, a = plain_forward(model, x)
+    L = 3
+    e = explain(C0, model.layers[L - 2].neurons[2].w[2], notation="L")  # w⁽ᴸ⁻¹⁾₂₂
+    text = str(e)
+    assert "∂C₀/∂a⁽ᴸ⁻¹⁾₂ = Σⱼ₌₀³ (∂C₀/∂a⁽ᴸ⁾ⱼ)(∂a⁽ᴸ⁾ⱼ/∂z⁽ᴸ⁾ⱼ)(∂z⁽ᴸ⁾ⱼ/∂a⁽ᴸ⁻¹⁾₂)" in text
+    assert "= Σⱼ₌₀³ 2(a⁽ᴸ⁾ⱼ − yⱼ) σ′(z⁽ᴸ⁾ⱼ) w⁽ᴸ⁾ⱼ₂" in text
+    # seed 003: ∂C₀/∂a⁽ᴸ⁻¹⁾₂ = Σⱼ 2(a⁽ᴸ⁾ⱼ − yⱼ) g′(z⁽ᴸ⁾ⱼ) w⁽ᴸ⁾ⱼ₂, by hand
+    rows = [
+        (2 * (a[L][j] - y[j]), G_PRIME["sigmoid"](z[L][j]), n.w[2].data)
+        for j, n in enumerate(model.layers[L - 1].neurons)
+    ]
+    (chain,) = e.samples
+    for j, (row, hand) in enumerate(zip(chain.expansion, rows)):
+        assert row[0].equals == f"2(a⁽ᴸ⁾{'₀₁₂₃'[j]} − y{'₀₁₂₃'[j]})"
+        assert row[2].equals == f"w⁽ᴸ⁾{'₀₁₂₃'[j]}₂"
+        for term, expected in zip(row, hand):
+            assert abs(term.value - expected) <= 1e-12
+        assert f"(w⁽ᴸ⁾{'₀₁₂₃'[j]}₂ = {hand[2]:.6g})" in text
+    hand_first = math.fsum(math.prod(r) for r in rows)
+    expected = [hand_first, G_PRIME["tanh"](z[L - 1][2]), a[L - 2][2]]
+    for term, value in zip(e.terms, expected):
+        assert abs(term.value - value) <= 1e-12
+    assert e.terms[1].equals == "tanh′(z⁽ᴸ⁻¹⁾₂)" and e.terms[2].equals == "a⁽ᴸ⁻²⁾₂"
+    assert abs(chain.delta.value - hand_first * expected[1]) <= 1e-12
+    # the numbered default writes the same with the layers' numbers
+    plain = str(explain(C0, model.layers[1].neurons[2].w[2]))
+    assert "= Σⱼ₌₀³ 2(a⁽³⁾ⱼ − yⱼ) σ′(z⁽³⁾ⱼ) w⁽³⁾ⱼ₂" in plain and "ᴸ" not in plain
+
+
+def test_latex_has_the_same_content_as_text(seed_003):
+    model, _, _, C0 = seed_003
+    for p in (model.layers[2].neurons[1].w[2], model.layers[1].neurons[2].w[2]):
+        for notation in ("number", "L"):
+            e = explain(C0, p, notation=notation)
+            text_lines = e.text().splitlines()
+            latex_rows = e.latex().split(" \\\\\n")
+            assert len(text_lines) == len(latex_rows)
+            assert sum("where" in r for r in latex_rows) == 1
+            for t, lx in zip(text_lines, latex_rows):
+                # the same numbers, line by line
+                numbers = re.findall(r"-?\d+\.\d+", t)
+                for number in numbers:
+                    assert number in lx
+            assert r"2\left(a^{" in e.latex()
+    batch = vsum([losses.squared_error(model(x), [0.0] * 4) for x in ([0.1, 0.2, 0.3], [1, 0, 1])])
+    e = explain(batch / 2, model.layers[0].neurons[0].w[0])
+    assert len(e.text().splitlines()) == len(e.latex().split(" \\\\\n"))
+    assert r"\sum_{i=0}^{n-1}" in e.latex() and "Σᵢ₌₀ⁿ⁻¹" in e.text()
+
+
+def _output_chain(loss_fn, out_act, target, nout=1, x=(0.3, -0.8)):
+    model = MLP(2, [3, nout], activation="tanh", output_activation=out_act, seed=11)
+    out = model(list(x))
+    loss = loss_fn(out, target)
+    e = explain(loss, model.layers[1].neurons[0].w[1], notation="L")
+    z, a = plain_forward(model, x)
+    return e, z[2], a[2]
+
+
+def _softmax(v):
+    top = max(v)
+    es = [math.exp(t - top) for t in v]
+    return [e / sum(es) for e in es]
+
+
+LOSS_CASES = [
+    # (loss, output activation, target, outputs, ∂C₀/∂a⁽ᴸ⁾₀ by hand, formula, δ's Ŷ − Y)
+    ("squared_error", "tanh", [0.5], 1, lambda a, z: 2 * (a[0] - 0.5), "2(a⁽ᴸ⁾₀ − y₀)", ""),
+    ("mse", "linear", [0.5, -1.0], 2, lambda a, z: (a[0] - 0.5), "2(a⁽ᴸ⁾₀ − y₀)/2", ""),
+    ("half_squared_error", "linear", [0.5], 1, lambda a, z: a[0] - 0.5, "a⁽ᴸ⁾₀ − y₀",
+     "a⁽ᴸ⁾₀ − y₀  (Ŷ − Y)"),
+    ("hinge", "linear", -1, 1, lambda a, z: 1.0 if 1 + a[0] > 0 else 0.0, "−y₀·[y₀·a⁽ᴸ⁾₀ < 1]", ""),
+    ("binary_cross_entropy", "sigmoid", 1.0, 1, lambda a, z: -1 / a[0],
+     "(a⁽ᴸ⁾₀ − y₀)/(a⁽ᴸ⁾₀(1 − a⁽ᴸ⁾₀))", "a⁽ᴸ⁾₀ − y₀  (Ŷ − Y)"),
+    ("binary_cross_entropy", "sigmoid", 0.0, 1, lambda a, z: 1 / (1 - a[0]),
+     "(a⁽ᴸ⁾₀ − y₀)/(a⁽ᴸ⁾₀(1 − a⁽ᴸ⁾₀))", "a⁽ᴸ⁾₀ − y₀  (Ŷ − Y)"),
+    ("binary_cross_entropy", "sigmoid", 0.3, 1, lambda a, z: (a[0] - 0.3) / (a[0] * (1 - a[0])),
+     "(a⁽ᴸ⁾₀ − y₀)/(a⁽ᴸ⁾₀(1 − a⁽ᴸ⁾₀))", "a⁽ᴸ⁾₀ − y₀  (Ŷ − Y)"),
+    ("binary_cross_entropy_with_logits", "linear", 0.0, 1, lambda a, z: _sigmoid(a[0]),
+     "σ(a⁽ᴸ⁾₀) − y₀", "σ(z⁽ᴸ⁾₀) − y₀  (Ŷ − Y)"),
+    ("cross_entropy", "linear", 2, 3, lambda a, z: _softmax(a)[0], "softmax(a⁽ᴸ⁾)₀ − y₀",
+     "softmax(z⁽ᴸ⁾)₀ − y₀  (Ŷ − Y)"),
+    ("cross_entropy", "tanh", 2, 3, lambda a, z: _softmax(a)[0], "softmax(a⁽ᴸ⁾)₀ − y₀", ""),
+]
+
+
+@pytest.mark.parametrize("name, out_act, target, nout, hand, formula, combined", LOSS_CASES)
+def test_each_loss_is_recognised_from_the_graph(name, out_act, target, nout, hand, formula,
+                                                combined):
+    for x in ((0.3, -0.8), (-1.2, 0.9)):  # both branches of the logits' BCE
+        e, z, a = _output_chain(losses.LOSSES[name], out_act, target, nout, x)
+        first, second, _ = e.terms
+        expected_kind = name
+        assert e.samples[0].loss == expected_kind
+        assert first.equals == formula
+        assert abs(first.value - hand(a, z)) <= 1e-12 * max(1.0, abs(hand(a, z)))
+        delta = e.samples[0].delta
+        assert delta.equals == combined
+        assert abs(delta.value - first.value * second.value) <= 1e-12
+        if combined:  # Ŷ − Y, computed by hand
+            yhat = {"sigmoid": a[0], "linear": a[0]}[out_act]
+            if name == "cross_entropy":
+                yhat, y0 = _softmax(z)[0], 0.0
+            elif name == "binary_cross_entropy_with_logits":
+                yhat, y0 = _sigmoid(z[0]), float(target)
+            else:
+                y0 = float(target[0] if isinstance(target, list) else target)
+            assert abs(delta.value - (yhat - y0)) <= 1e-12
+
+
+def test_a_loss_not_from_nn_losses_gets_no_formula():
+    model = MLP(2, [2, 1], activation="tanh", output_activation="tanh", seed=2)
+    out = model([0.5, 0.5])
+    e = explain((out - 0.2) ** 4, model.layers[1].neurons[0].w[0])
+    assert e.terms[0].equals == "" and e.samples[0].loss == ""
+    assert "(∂C₀/∂a⁽²⁾₀) tanh′(z⁽²⁾₀) a⁽¹⁾₀" in str(e)
+    # a sum of per-sample losses (not their mean) is not seed 003's average:
+    # ∂Cᵢ/∂a = n ∂C/∂a is then not the loss's formula, so none is claimed
+    xs = ([0.1, 0.2], [0.3, -0.4])
+    total = vsum([losses.squared_error(model(x), 0.0) for x in xs])
+    assert all(c.loss == "" for c in explain(total, model.layers[1].neurons[0].w[0]).samples)
+    mean = total / 2
+    assert all(c.loss == "squared_error"
+               for c in explain(mean, model.layers[1].neurons[0].w[0]).samples)
+
+
+def test_notation_is_checked():
+    model = MLP(1, [1], seed=0)
+    loss = losses.squared_error(model([1.0]), 0.0)
+    with pytest.raises(ValueError, match=r'notation must be "number" .* or "L" .* got \'l\''):
+        explain(loss, model.layers[0].neurons[0].w[0], notation="l")
+    with pytest.raises(TypeError, match="notation must be one of 'number', 'L', got int"):
+        explain(loss, model.layers[0].neurons[0].w[0], notation=1)

@@ -56,6 +56,22 @@ def test_mse_matches_torch_mean(pairs):
         assert close(node.grad, g)
 
 
+@given(st.lists(st.tuples(finite, finite), min_size=1, max_size=6))
+def test_half_squared_error_gradient_is_a_minus_y(pairs):
+    a = [Value(p) for p, _ in pairs]
+    y = [q for _, q in pairs]
+    loss = losses.half_squared_error(a, y)
+    loss.backward()
+    assert close(loss.data, 0.5 * sum((p - q) ** 2 for p, q in pairs), 1e-12)
+    ta = t64([p for p, _ in pairs])
+    (0.5 * F.mse_loss(ta, torch.tensor(y, dtype=torch.float64), reduction="sum")).backward()
+    for node, expected_grad, (p, q) in zip(a, ta.grad.tolist(), pairs):
+        assert close(node.grad, expected_grad)
+        assert node.grad == p - q  # exactly: ½ · 2(a − y)
+    with pytest.raises(ValueError, match="half_squared_error: outputs and targets"):
+        losses.half_squared_error([Value(1.0)], [1.0, 2.0])
+
+
 def test_squared_error_single_value_and_value_targets():
     a = Value(0.75)
     loss = losses.squared_error(a, 0.25)
@@ -289,6 +305,7 @@ def test_loss_table_names_every_loss():
     assert set(losses.LOSSES) == {
         "squared_error",
         "mse",
+        "half_squared_error",
         "hinge",
         "binary_cross_entropy",
         "binary_cross_entropy_with_logits",

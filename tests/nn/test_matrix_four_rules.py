@@ -43,7 +43,7 @@ def engine_grads(model, X, Y, loss):
 
 
 def targets_for(loss, rng, m, nL):
-    if loss in ("squared_error", "mse"):
+    if loss in ("squared_error", "mse", "half_squared_error"):
         Y = rng.uniform(-1.5, 1.5, size=(m, nL))
         return Y[:, 0] if nL == 1 and rng.random() < 0.5 else Y
     if loss == "hinge":
@@ -248,3 +248,83 @@ def test_import_nn_does_not_import_numpy():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# --------------------------------------------------------------------------
+# Seed 000 complete: dZ⁽ᴸ⁾ = Ŷ − Y, and dA⁽ˡ⁻¹⁾ = W⁽ˡ⁾ᵀ dZ⁽ˡ⁾ kept
+
+
+def _sigmoid_np(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _softmax_np(z):
+    e = np.exp(z - z.max(axis=0))
+    return e / e.sum(axis=0)
+
+
+@pytest.mark.parametrize(
+    "loss, out_act, nL",
+    [("binary_cross_entropy", "sigmoid", 1), ("cross_entropy", "linear", 3),
+     ("half_squared_error", "linear", 2)],
+)
+def test_output_dZ_is_yhat_minus_y_and_every_quantity_is_the_engines(loss, out_act, nL):
+    model = MLP(3, [4, 5, nL], activation="tanh", output_activation=out_act, seed=21)
+    rng = np.random.default_rng(4)
+    m = 5
+    X = rng.uniform(-1.5, 1.5, size=(m, 3))
+    if loss == "cross_entropy":
+        Y = rng.integers(0, nL, size=m)
+        Yt = np.eye(nL)[:, Y]  # one-hot columns
+    elif loss == "binary_cross_entropy":
+        Y = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+        Yt = Y[np.newaxis, :]
+    else:
+        Y = rng.uniform(-1, 1, size=(m, nL))
+        Yt = Y.T
+    grads, cache = matrix.backprop(model, X, Y, loss, return_cache=True)
+    L = cache.L
+    # Ŷ by hand from the plain forward values (not from the cache's loss code)
+    Z_L = np.array([[math.fsum([*(w.data * a for w, a in zip(n.w, col)), n.b.data])
+                     for col in cache.A[L - 1].T] for n in model.layers[-1].neurons])
+    Yhat = {"binary_cross_entropy": _sigmoid_np(Z_L), "cross_entropy": _softmax_np(Z_L),
+            "half_squared_error": Z_L}[loss]
+    assert np.allclose(cache.dZ[L], Yhat - Yt, rtol=0, atol=1e-12)
+    assert cache.dZ is cache.delta
+    # weight by weight, against the engine's .grad
+    expected, _ = engine_grads(model, X, Y, loss)
+    for (dW, db), (eW, eb) in zip(grads, expected):
+        assert np.allclose(dW, eW, rtol=0, atol=1e-12) and np.allclose(db, eb, rtol=0, atol=1e-12)
+    # dA⁽ˡ⁾ per sample: the engine's a⁽ˡ⁾ⱼ.grad for the mean cost is dA / m
+    model.zero_grad()
+    cost, _ = engine_cost(model, X, Y, loss)
+    cost.backward()
+    nodes = topological_order(cost)
+    for l in range(1, L):  # noqa: E741
+        assert np.allclose(cache.dA[l], cache.W[l + 1].T @ cache.dZ[l + 1], rtol=0, atol=0)
+        a_nodes = [
+            [n for n in nodes if n.label == label("a", l, j)] for j in range(len(cache.Z[l]))
+        ]
+        for j, per_sample in enumerate(a_nodes):
+            assert len(per_sample) == m
+            engine = [n.grad for n in per_sample]  # graph order = sample order
+            assert np.allclose(cache.dA[l][j] / m, engine, rtol=0, atol=1e-12)
+    inputs = [[n for n in nodes if n.label == label("a", 0, k)] for k in range(3)]
+    for k, per_sample in enumerate(inputs):
+        assert np.allclose(cache.dA[0][k] / m, [n.grad for n in per_sample], rtol=0, atol=1e-12)
+    # seed 000's dictionary: grads["dW3"] etc.
+    seed = cache.named()
+    assert np.array_equal(seed[f"dZ{L}"], cache.dZ[L]) and np.array_equal(seed["dW1"], grads[0][0])
+    assert seed[f"db{L}"].shape == (nL, 1) and seed["dA0"].shape == (3, m)
+    assert cache.m == m and set(seed) >= {"dZ1", "dW1", "db1", "dA1", f"dA{L}"}
+
+
+def test_half_squared_error_cost_and_output_dA():
+    model = MLP(2, [3, 2], activation="relu", output_activation="tanh", seed=8)
+    X = [[0.5, -0.2], [1.0, 0.7]]
+    Y = [[0.1, -0.3], [0.0, 0.4]]
+    _, cache = matrix.backprop(model, X, Y, "half_squared_error", return_cache=True)
+    A = cache.A[2]
+    assert np.allclose(cache.dA[2], A - np.array(Y).T, rtol=0, atol=1e-15)  # ∂/∂a ½Σ(a − y)²
+    hand = np.mean(0.5 * ((A - np.array(Y).T) ** 2).sum(axis=0))
+    assert matrix.cost(model, X, Y, "half_squared_error") == pytest.approx(hand, rel=1e-15)

@@ -106,3 +106,31 @@ def test_table_to_dict():
     d = model.grad_table(layer=2).to_dict()
     p = model.layers[1].neurons[0].b
     assert d["layers.1.neurons.0.b"] == {"label": "b⁽²⁾₀", "value": p.data, "grad": p.grad}
+
+
+def test_notation_L_writes_layers_from_the_output():
+    from nn.table import GradTable
+
+    model = MLP(2, [3, 2, 1], seed=0)
+    numbered = GradTable.from_module(model)
+    relative = GradTable.from_module(model, notation="L")
+    assert [r.label for r in numbered][:2] == ["w⁽¹⁾₀₀", "w⁽¹⁾₀₁"]
+    assert [r.label for r in relative][:2] == ["w⁽ᴸ⁻²⁾₀₀", "w⁽ᴸ⁻²⁾₀₁"]
+    assert relative[-1].label == "b⁽ᴸ⁾₀" and "w⁽ᴸ⁻¹⁾₁₂" in str(relative)
+    assert [r.value for r in relative] == [r.value for r in numbered]
+    assert 'title="w^{(L-2)}_{00}"' in relative._repr_html_()
+    only = GradTable.from_module(model, layer=2, notation="L")
+    assert {r.label[:6] for r in only} == {"w⁽ᴸ⁻¹⁾", "b⁽ᴸ⁻¹⁾"}
+    with pytest.raises(ValueError, match="notation must be"):
+        GradTable.from_module(model, notation="relative")
+    with pytest.raises(TypeError, match="notation must be one of"):
+        GradTable.from_module(model, notation=None)
+
+
+def test_the_module_method_takes_the_notation_too():
+    model = MLP(2, [3, 2, 1], seed=0)
+    labels = [r.label for r in model.grad_table(layer=3, notation="L")]
+    assert labels == ["w⁽ᴸ⁾₀₀", "w⁽ᴸ⁾₀₁", "b⁽ᴸ⁾₀"]
+    assert [r.label for r in model.grad_table(layer=3)] == ["w⁽³⁾₀₀", "w⁽³⁾₀₁", "b⁽³⁾₀"]
+    with pytest.raises(ValueError, match="notation must be"):
+        model.grad_table(notation="relative")

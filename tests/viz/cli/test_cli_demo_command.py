@@ -65,10 +65,10 @@ def test_demo_prints_loss_table_and_explanations(require_dot, three_steps):
     out_w = re.search(r"The chain rule for the output weight (w⁽³⁾\S+) ", out)
     hid_w = re.search(r"The chain rule for the hidden weight (w⁽²⁾\S+) ", out)
     assert out_w and hid_w
-    assert f"∂C/∂{out_w.group(1)} = (1/n) Σᵢ ∂Cᵢ/∂{out_w.group(1)}" in out
+    assert f"∂C/∂{out_w.group(1)} = (1/n) Σᵢ₌₀ⁿ⁻¹ ∂Cᵢ/∂{out_w.group(1)}" in out
     assert f"∂C₀/∂{out_w.group(1)} = (∂C₀/∂a⁽³⁾₀)(∂a⁽³⁾₀/∂z⁽³⁾₀)" in out
     assert f"∂C₀/∂{hid_w.group(1)} = (∂C₀/∂a⁽²⁾" in out
-    assert "Σᵢ (∂C₀/∂a⁽³⁾ᵢ)" in out  # the hidden layer's sum over layer 3
+    assert "Σⱼ₌₀⁰ (∂C₀/∂a⁽³⁾ⱼ)" in out  # the hidden layer's sum over layer 3
 
 
 def test_demo_is_deterministic_for_a_seed(capsys, tmp_path, require_dot):
