@@ -9,13 +9,14 @@
 
 The pieces: `Value` (a graph node, in `value`), the op table (`ops`), the
 traversal (`graph`), the chain rule (`backprop`), the recording modes
-(`modes`), numerical checks (`checks`), the safe expression parser
-(`expression`) and Hypothesis strategies (`testing`, imported on its own so
+(`modes`), numerical checks (`checks`), compiled steps (`compile`), the
+safe expression parser (`expression`) and Hypothesis strategies (`testing`, imported on its own so
 that Hypothesis stays optional).
 """
 
 from .backprop import grad, local_grads
 from .checks import GradcheckError, gradcheck, numerical_grad, numerical_grad_of
+from .compile import CompileError, compile
 from .graph import topological_order
 from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
 from .ops import OPS
@@ -47,4 +48,6 @@ __all__ = [
     "sin",
     "cos",
     "sqrt",
+    "compile",
+    "CompileError",
 ]
