@@ -44,9 +44,12 @@ What a compiled step assumes, and what it does not do:
   refuses it; a compiled step ignores ``no_grad`` (it always writes the
   params' grads).  Under ``detect_anomaly`` a step runs the eager engine
   instead (``loss_fn()``, then ``backward()``), so the error names the op.
-- The generated code grows with the graph (about two statements per node).
-  Graphs of more than ``max_nodes`` nodes are refused before any code is
-  generated; the eager engine handles them.
+- The generated code grows with the graph: one statement per node forward
+  and one per parent backward (and a comment line per node), and CPython
+  needs 2-3 kB per line to compile it.  A graph of more than ``max_nodes``
+  nodes is refused before any code is generated, and code of more than
+  ``max_lines`` lines before CPython compiles it; the eager engine handles
+  such graphs.
 """
 
 from __future__ import annotations
@@ -63,13 +66,24 @@ from .modes import state
 from .ops import CODE_GLOBALS, FLOAT, Op
 from .value import Value, type_name
 
-__all__ = ["compile", "CompiledStep", "CompileError", "GraphChangedError", "DEFAULT_MAX_NODES"]
+__all__ = [
+    "compile",
+    "CompiledStep",
+    "CompileError",
+    "GraphChangedError",
+    "DEFAULT_MAX_NODES",
+    "DEFAULT_MAX_LINES",
+]
 
-#: The largest graph `compile` accepts unless told otherwise.  CPython's own
-#: compiler needs about 3-5 kB per node of straight-line code (measured on
-#: CPython 3.11: a chain of 2.5·10⁵ nodes, 0.7 GB and 9 s; 3.75·10⁵ nodes of
-#: products and tanh, 1.7 GB and 20 s), so this keeps a compile near 1 GB.
-DEFAULT_MAX_NODES = 250_000
+#: The largest graph `compile` traces into code unless told otherwise.
+DEFAULT_MAX_NODES = 2_000_000
+
+#: The longest code `compile` hands to CPython unless told otherwise.
+#: CPython's compiler needs 1.7-3 kB per line of straight-line code
+#: (measured on CPython 3.11: micrograd's moons step, 8·10⁴ lines, 0.25
+#: GB and 0.8 s; a chain of 10⁶ nodes, 1.5·10⁶ lines, 2.6 GB and 21 s),
+#: so this keeps a compile near 1 GB and 10 s.
+DEFAULT_MAX_LINES = 400_000
 
 
 class CompileError(Exception):
@@ -119,10 +133,8 @@ class _Program:
         if n > max_nodes:
             raise CompileError(
                 f"compile: the graph of loss_fn() has {n:,} nodes, more than "
-                f"max_nodes={max_nodes:,}; compiling it would take about "
-                f"{max(1, n * 5 // 1000):,} MB and {n // 20_000 + 1} s or more.  Use "
-                f"loss.backward() (the eager engine handles graphs of any size) or "
-                f"pass a larger max_nodes."
+                f"max_nodes={max_nodes:,}.  Use loss.backward() (the eager engine "
+                f"handles graphs of any size) or pass a larger max_nodes."
             )
         index: dict = {}
         live: list[bool] = []
@@ -313,7 +325,9 @@ class CompiledStep:
         "_globals", "_structure",
     )
 
-    def __init__(self, loss_fn, params: tuple, program: _Program, structure, check_every) -> None:
+    def __init__(
+        self, loss_fn, params: tuple, program: _Program, structure, check_every, max_lines: int
+    ) -> None:
         self._loss_fn = loss_fn
         self.params = params
         self._param_index = {p: k for k, p in enumerate(params)}
@@ -334,6 +348,14 @@ class CompiledStep:
             self._globals[f"_d{k}"] = op.partials
         header = "".join(f"# _f{k}, _d{k}: op {op.name!r}\n" for op, k in program.ops.items())
         self.source = header + _generate(program, inline=True)
+        lines = self.source.count("\n")
+        if lines > max_lines:
+            raise CompileError(
+                f"compile: the code for this graph ({program.n_nodes:,} nodes) has "
+                f"{lines:,} lines, more than max_lines={max_lines:,}; CPython would need "
+                f"about {lines * 3 // 1000:,} MB to compile it.  Use loss.backward() (the "
+                f"eager engine handles graphs of any size) or pass a larger max_lines."
+            )
         self._fast = self._build(self.source)
         self._safe: Callable | None = None
 
@@ -403,6 +425,7 @@ def compile(  # noqa: A001 - autodiff.compile, like torch.compile
     params: Iterable[Value],
     check_every: int | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
+    max_lines: int = DEFAULT_MAX_LINES,
 ) -> CompiledStep:
     """Trace ``loss_fn()`` once and compile its forward and backward passes.
 
@@ -416,10 +439,13 @@ def compile(  # noqa: A001 - autodiff.compile, like torch.compile
             graph's structure differs from the compiled one (costs one eager
             forward pass per check).
         max_nodes: refuse (`CompileError`) a graph of more nodes than this,
-            before generating any code (default `DEFAULT_MAX_NODES`).
-            Measured on CPython 3.11: micrograd's moons step (an MLP 2-16-16-1
-            over 100 points, 7,881 nodes, 80,000 lines of code) compiles in
-            about 1.3 s and 0.25 GB; a chain of 10⁵ nodes in 2.6 s and 0.3 GB.
+            before generating any code.
+        max_lines: refuse (`CompileError`) code of more lines than
+            this, before CPython compiles it (which takes the memory: 1.7-3
+            kB per line).  Measured on CPython 3.11: micrograd's moons
+            step (an MLP 2-16-16-1 over 100 points: 7,881 nodes, 80,000
+            lines) compiles in 0.8 s with 0.25 GB; a chain of 2·10⁵
+            nodes (300,000 lines) in 3.6 s with 0.56 GB.
 
     Returns:
         A `CompiledStep`: ``step()`` returns the loss (a float) and adds its
@@ -429,14 +455,16 @@ def compile(  # noqa: A001 - autodiff.compile, like torch.compile
         TypeError: ``loss_fn`` is not callable, does not return a Value, or
             a param is not a Value.
         ValueError: a param is not a leaf, is given twice or is not in the
-            graph; ``check_every`` or ``max_nodes`` is not a positive int.
+            graph; ``check_every``, ``max_nodes`` or ``max_lines`` is not a
+            positive int.
         CompileError: tracing under ``no_grad``, a leaf returned as the
             loss, a node the compiler cannot run, or a graph too large.
     """
     started = time.perf_counter()
     if not callable(loss_fn):
         raise TypeError(f"compile: loss_fn must be callable, got {type_name(loss_fn)}")
-    for name, value in (("check_every", check_every), ("max_nodes", max_nodes)):
+    limits = (("check_every", check_every), ("max_nodes", max_nodes), ("max_lines", max_lines))
+    for name, value in limits:
         if value is None and name == "check_every":
             continue
         if isinstance(value, bool) or not isinstance(value, int):
@@ -487,7 +515,7 @@ def compile(  # noqa: A001 - autodiff.compile, like torch.compile
         )
     structure = _structure(root, param_index)
     del root
-    step = CompiledStep(loss_fn, params, program, structure, check_every)
+    step = CompiledStep(loss_fn, params, program, structure, check_every, max_lines)
     step.compile_seconds = time.perf_counter() - started
     return step
 

@@ -341,6 +341,8 @@ def test_refuses_a_graph_past_max_nodes_before_generating_code():
     with pytest.raises(CompileError, match="101 nodes, more than max_nodes=100.*backward"):
         autodiff.compile(chain, [x], max_nodes=100)
     assert autodiff.compile(chain, [x], max_nodes=101)() == pytest.approx(1.01**50)
+    with pytest.raises(CompileError, match=r"lines, more than max_lines=20.*MB to compile"):
+        autodiff.compile(chain, [x], max_lines=20)
 
 
 def test_refuses_a_node_whose_op_is_not_a_table_entry():
