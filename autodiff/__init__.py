@@ -9,13 +9,15 @@
 
 The pieces: `Value` (a graph node, in `value`), the op table (`ops`), the
 traversal (`graph`), the chain rule (`backprop`), forward mode (`forward`,
-`jvp`), the recording modes (`modes`), numerical checks (`checks`), the safe
-expression parser (`expression`) and Hypothesis strategies (`testing`,
-imported on its own so that Hypothesis stays optional).
+`jvp`), the recording modes (`modes`), numerical checks (`checks`),
+argument checks (`arguments`), compiled steps (`compile`) and Hypothesis
+strategies (`testing`, imported on its own so that Hypothesis stays
+optional).
 """
 
 from .backprop import grad, local_grads
 from .checks import GradcheckError, gradcheck, numerical_grad, numerical_grad_of
+from .compile import CompileError, compile
 from .forward import JVP, jvp, op_count
 from .graph import topological_order
 from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
@@ -51,4 +53,6 @@ __all__ = [
     "sin",
     "cos",
     "sqrt",
+    "compile",
+    "CompileError",
 ]

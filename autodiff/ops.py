@@ -6,11 +6,11 @@ functions only dispatch here; adding an op means adding one entry.
 
 A rule is pure: ``partials(F, *inputs, result)`` returns the tuple of
 ∂result/∂input, one per input (an n-ary op's rule takes the inputs as one
-sequence, ``partials(F, inputs, result)``, as does its forward), and never touches ``.grad`` (the engine
-multiplies by the incoming gradient and sums).  ``F`` is a namespace of the few
-functions a rule needs beyond ``+ - *``: `FLOAT` when the inputs are floats
-(first-order backward), `GRAPH` when they are `Value` nodes (``create_graph``),
-so the same rule yields derivatives of any order.
+sequence, ``partials(F, inputs, result)``, as does its forward), and never
+touches ``.grad`` (the engine multiplies by the incoming gradient and sums).
+``F`` is a namespace of the few functions a rule needs beyond ``+ - *``:
+`FLOAT` when the inputs are floats (first-order backward), `GRAPH` when they
+are `Value` nodes (``create_graph``), so the same rule yields derivatives of any order.
 
 Forward functions follow IEEE float64 as PyTorch's double does: they return
 ``inf`` or ``nan`` where Python's ``math`` would raise.
@@ -155,6 +155,19 @@ class Op:
     domain:   per input, where finite differences are reliable, for
               `autodiff.testing`: "any", "positive", "nonzero", "nonkink".
     symbol:   what `Value.op` shows; the name unless given.
+    forward_code, partials_code: optional, for `autodiff.compile`: the
+              forward and each local derivative as an inline Python
+              expression.  For a fixed arity, format strings over the input
+              names ``{x}`` (and ``{y}``) and the result ``{r}``
+              (``"{x} * {y}"``; ``("{y}", "{x}")``); for an n-ary op,
+              functions of the list of input expressions (and ``r``) that
+              return the code.  They may use the names in `CODE_GLOBALS`.
+              Where they return, they must give the very float that
+              ``forward``/``partials`` give; they may raise
+              (ZeroDivisionError, ValueError, OverflowError) where those
+              return inf or nan: the compiled step then reruns through the
+              functions.  An op without them compiles to calls of
+              ``forward`` and ``partials``.
     """
 
     name: str
@@ -163,6 +176,8 @@ class Op:
     partials: Callable[..., tuple]
     domain: tuple[str, ...] = ()
     symbol: str = ""
+    forward_code: str | Callable[[list], str] | None = None
+    partials_code: tuple[str, ...] | Callable[[list, str], tuple] | None = None
 
     def __post_init__(self) -> None:
         if not self.symbol:
@@ -229,15 +244,60 @@ def _sum_partials(F, inputs, r):
     return ones
 
 
+# --------------------------------------------------------------------------
+# Inline code for `autodiff.compile`
+
+#: The names the entries' ``forward_code``/``partials_code`` may use.  The
+#: plain ``math`` functions raise where the IEEE-safe ones above return inf or
+#: nan, and return the same float everywhere else.
+CODE_GLOBALS = {
+    "_sum": sum,
+    "_pow": math.pow,
+    "_exp": math.exp,
+    "_log": math.log,
+    "_tanh": math.tanh,
+    "_sin": math.sin,
+    "_cos": math.cos,
+    "_sqrt": math.sqrt,
+}
+
+
+def _tuple_code(items) -> str:
+    return f"({', '.join(items)},)" if items else "()"
+
+
+def _sum_code(xs) -> str:
+    # the builtin sum over the same floats as the forward (compensated on 3.12+)
+    return f"_sum({_tuple_code(xs)}, 0.0)"
+
+
+def _dot_code(xs) -> str:
+    # sum(map(mul, ws, xs), b) as the forward does: the same products, the same sum
+    n = len(xs) >> 1
+    products = [f"{w} * {x}" for w, x in zip(xs[:n], xs[n : 2 * n])]
+    return f"_sum({_tuple_code(products)}, {xs[-1] if len(xs) & 1 else '0.0'})"
+
+
+def _dot_partials_code(xs, r) -> tuple:
+    n = len(xs) >> 1
+    return (*xs[n : 2 * n], *xs[:n], *(("1.0",) if len(xs) & 1 else ()))
+
+
+_POW_DBASE = "(0.0 if {y} == 0.0 and {x} == 0.0 else {y} * _pow({x}, {y} - 1.0))"
+
 _ENTRIES = [
     # d(x+y)/dx = 1 ; d(x+y)/dy = 1
-    Op("+", 2, operator.add, lambda F, x, y, r: (1.0, 1.0), ("any", "any")),
+    Op("+", 2, operator.add, lambda F, x, y, r: (1.0, 1.0), ("any", "any"),
+       forward_code="{x} + {y}", partials_code=("1.0", "1.0")),
     # d(x-y)/dx = 1 ; d(x-y)/dy = -1
-    Op("-", 2, operator.sub, lambda F, x, y, r: (1.0, -1.0), ("any", "any")),
+    Op("-", 2, operator.sub, lambda F, x, y, r: (1.0, -1.0), ("any", "any"),
+       forward_code="{x} - {y}", partials_code=("1.0", "-1.0")),
     # d(xy)/dx = y ; d(xy)/dy = x
-    Op("*", 2, operator.mul, lambda F, x, y, r: (y, x), ("any", "any")),
+    Op("*", 2, operator.mul, lambda F, x, y, r: (y, x), ("any", "any"),
+       forward_code="{x} * {y}", partials_code=("{y}", "{x}")),
     # d(x/y)/dx = 1/y ; d(x/y)/dy = -x/y² = -r/y
-    Op("/", 2, div, lambda F, x, y, r: (F.div(1.0, y), -F.div(r, y)), ("any", "nonzero")),
+    Op("/", 2, div, lambda F, x, y, r: (F.div(1.0, y), -F.div(r, y)), ("any", "nonzero"),
+       forward_code="{x} / {y}", partials_code=("1.0 / {y}", "-({r} / {y})")),
     # d(x^y)/dx = y x^(y-1) ; d(x^y)/dy = x^y ln x
     Op(
         "**",
@@ -245,6 +305,8 @@ _ENTRIES = [
         pow_,
         lambda F, x, y, r: (_dpow_dbase(F, x, y), _dpow_dexponent(F, x, y, r)),
         ("positive", "any"),
+        forward_code="_pow({x}, {y})",
+        partials_code=(_POW_DBASE, "(0.0 if {x} == 0.0 and {y} >= 0.0 else {r} * _log({x}))"),
     ),
     # x ** c for a plain number c: d/dx = c x^(c-1); the constant gets no gradient
     Op(
@@ -254,31 +316,47 @@ _ENTRIES = [
         lambda F, x, c, r: (_dpow_dbase(F, x, c), 0.0),
         ("positive", "any"),
         symbol="**",
+        forward_code="_pow({x}, {y})",
+        partials_code=(_POW_DBASE, "0.0"),
     ),
     # d(-x)/dx = -1
-    Op("neg", 1, operator.neg, lambda F, x, r: (-1.0,), ("any",)),
+    Op("neg", 1, operator.neg, lambda F, x, r: (-1.0,), ("any",),
+       forward_code="-{x}", partials_code=("-1.0",)),
     # d|x|/dx = sign(x), taken as 0 at 0
-    Op("abs", 1, abs, lambda F, x, r: (_sign(F, x),), ("nonkink",)),
+    Op("abs", 1, abs, lambda F, x, r: (_sign(F, x),), ("nonkink",), forward_code="abs({x})",
+       partials_code=("(1.0 if {x} > 0.0 else -1.0 if {x} < 0.0 else 0.0)",)),
     # d eˣ/dx = eˣ
-    Op("exp", 1, exp, lambda F, x, r: (r,), ("any",)),
+    Op("exp", 1, exp, lambda F, x, r: (r,), ("any",),
+       forward_code="_exp({x})", partials_code=("{r}",)),
     # d ln x/dx = 1/x
-    Op("log", 1, log, lambda F, x, r: (F.div(1.0, x),), ("positive",)),
+    Op("log", 1, log, lambda F, x, r: (F.div(1.0, x),), ("positive",),
+       forward_code="_log({x})", partials_code=("1.0 / {x}",)),
     # d tanh x/dx = 1 - tanh² x
-    Op("tanh", 1, math.tanh, lambda F, x, r: (1.0 - r * r,), ("any",)),
+    Op("tanh", 1, math.tanh, lambda F, x, r: (1.0 - r * r,), ("any",),
+       forward_code="_tanh({x})", partials_code=("1.0 - {r} * {r}",)),
     # d σ(x)/dx = σ(x)(1 - σ(x))
-    Op("sigmoid", 1, sigmoid, lambda F, x, r: (r * (1.0 - r),), ("any",)),
+    Op("sigmoid", 1, sigmoid, lambda F, x, r: (r * (1.0 - r),), ("any",),
+       forward_code="(1.0 / (1.0 + _exp(-{x})) if {x} >= 0.0 else _exp({x}) / (1.0 + _exp({x})))",
+       partials_code=("{r} * (1.0 - {r})",)),
     # d relu(x)/dx = 1 for x > 0, else 0 (0 at the kink, as PyTorch)
-    Op("relu", 1, relu, lambda F, x, r: (1.0 if x > 0.0 else 0.0,), ("nonkink",)),
+    Op("relu", 1, relu, lambda F, x, r: (1.0 if x > 0.0 else 0.0,), ("nonkink",),
+       forward_code="({x} if {x} > 0.0 or {x} != {x} else 0.0)",
+       partials_code=("(1.0 if {x} > 0.0 else 0.0)",)),
     # d sin x/dx = cos x
-    Op("sin", 1, sin, lambda F, x, r: (F.cos(x),), ("any",)),
+    Op("sin", 1, sin, lambda F, x, r: (F.cos(x),), ("any",),
+       forward_code="_sin({x})", partials_code=("_cos({x})",)),
     # d cos x/dx = -sin x
-    Op("cos", 1, cos, lambda F, x, r: (-F.sin(x),), ("any",)),
+    Op("cos", 1, cos, lambda F, x, r: (-F.sin(x),), ("any",),
+       forward_code="_cos({x})", partials_code=("-_sin({x})",)),
     # d √x/dx = 1/(2√x)
-    Op("sqrt", 1, sqrt, lambda F, x, r: (F.div(0.5, r),), ("positive",)),
+    Op("sqrt", 1, sqrt, lambda F, x, r: (F.div(0.5, r),), ("positive",),
+       forward_code="_sqrt({x})", partials_code=("0.5 / {r}",)),
     # d(Σ xᵢ)/dxᵢ = 1
-    Op("sum", None, _sum_forward, _sum_partials, ("any",)),
+    Op("sum", None, _sum_forward, _sum_partials, ("any",),
+       forward_code=_sum_code, partials_code=lambda xs, r: ("1.0",) * len(xs)),
     # d(Σ wᵢxᵢ + b)/dwᵢ = xᵢ ; d/dxᵢ = wᵢ ; d/db = 1    (inputs w₁..wₙ, x₁..xₙ[, b])
-    Op("dot", None, _dot_forward, _dot_partials, ("any",)),
+    Op("dot", None, _dot_forward, _dot_partials, ("any",),
+       forward_code=_dot_code, partials_code=_dot_partials_code),
 ]
 
 #: name -> Op, for every primitive of the engine.
