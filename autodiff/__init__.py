@@ -10,14 +10,14 @@
 The pieces: `Value` (a graph node, in `value`), the op table (`ops`), the
 traversal (`graph`), the chain rule (`backprop`), forward mode (`forward`,
 `jvp`), the recording modes (`modes`), numerical checks (`checks`),
-argument checks (`arguments`), compiled steps (`compile`) and Hypothesis
+argument checks (`arguments`), compiled steps (`compiler`: `compile`) and Hypothesis
 strategies (`testing`, imported on its own so that Hypothesis stays
 optional).
 """
 
 from .backprop import grad, local_grads
 from .checks import GradcheckError, gradcheck, numerical_grad, numerical_grad_of
-from .compile import CompileError, compile
+from .compiler import CompileError, compile
 from .forward import JVP, jvp, op_count
 from .graph import topological_order
 from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import autodiff
 import nn
 from autodiff import Value
-from autodiff.compile import CompiledStep, CompileError, GraphChangedError
+from autodiff.compiler import CompiledStep, CompileError, GraphChangedError
 from autodiff.ops import Op
 from autodiff.testing import expressions
 from autodiff.value import apply
