@@ -2,15 +2,18 @@
 
 Each entry holds the forward function on floats beside the rule for its local
 derivatives, with the maths in a one-line comment.  `Value`'s operators and
-functions only dispatch here; adding an op means adding one entry.
+functions only dispatch here; adding an op means adding one entry (a one-input
+entry marked ``function=True`` is also a `Value` method and an `autodiff`
+function, and a name the command line's expressions accept).
 
 A rule is pure: ``partials(F, *inputs, result)`` returns the tuple of
 ∂result/∂input, one per input (an n-ary op's rule takes the inputs as one
-sequence, ``partials(F, inputs, result)``, as does its forward), and never touches ``.grad`` (the engine
-multiplies by the incoming gradient and sums).  ``F`` is a namespace of the few
-functions a rule needs beyond ``+ - *``: `FLOAT` when the inputs are floats
-(first-order backward), `GRAPH` when they are `Value` nodes (``create_graph``),
-so the same rule yields derivatives of any order.
+sequence, ``partials(F, inputs, result)``, as does its forward), and never
+touches ``.grad`` (the engine multiplies by the incoming gradient and sums).
+``F`` is a namespace of the few functions a rule needs beyond ``+ - *``:
+`FLOAT` when the inputs are floats (first-order backward), `GRAPH` when they
+are `Value` nodes (``create_graph``), so the same rule yields derivatives of
+any order.
 
 Forward functions follow IEEE float64 as PyTorch's double does: they return
 ``inf`` or ``nan`` where Python's ``math`` would raise.
@@ -155,6 +158,9 @@ class Op:
     domain:   per input, where finite differences are reliable, for
               `autodiff.testing`: "any", "positive", "nonzero", "nonkink".
     symbol:   what `Value.op` shows; the name unless given.
+    function: for a one-input op, whether it is also the `Value` method and
+              the `autodiff` function of its name (``x.tanh()``,
+              ``autodiff.tanh(x)``); those are listed in `UNARY_FUNCTIONS`.
     """
 
     name: str
@@ -163,8 +169,11 @@ class Op:
     partials: Callable[..., tuple]
     domain: tuple[str, ...] = ()
     symbol: str = ""
+    function: bool = False
 
     def __post_init__(self) -> None:
+        if self.function and self.arity != 1:
+            raise ValueError(f"op {self.name!r}: only a one-input op can be a function")
         if not self.symbol:
             object.__setattr__(self, "symbol", self.name)
 
@@ -258,23 +267,23 @@ _ENTRIES = [
     # d(-x)/dx = -1
     Op("neg", 1, operator.neg, lambda F, x, r: (-1.0,), ("any",)),
     # d|x|/dx = sign(x), taken as 0 at 0
-    Op("abs", 1, abs, lambda F, x, r: (_sign(F, x),), ("nonkink",)),
+    Op("abs", 1, abs, lambda F, x, r: (_sign(F, x),), ("nonkink",), function=True),
     # d eˣ/dx = eˣ
-    Op("exp", 1, exp, lambda F, x, r: (r,), ("any",)),
+    Op("exp", 1, exp, lambda F, x, r: (r,), ("any",), function=True),
     # d ln x/dx = 1/x
-    Op("log", 1, log, lambda F, x, r: (F.div(1.0, x),), ("positive",)),
+    Op("log", 1, log, lambda F, x, r: (F.div(1.0, x),), ("positive",), function=True),
     # d tanh x/dx = 1 - tanh² x
-    Op("tanh", 1, math.tanh, lambda F, x, r: (1.0 - r * r,), ("any",)),
+    Op("tanh", 1, math.tanh, lambda F, x, r: (1.0 - r * r,), ("any",), function=True),
     # d σ(x)/dx = σ(x)(1 - σ(x))
-    Op("sigmoid", 1, sigmoid, lambda F, x, r: (r * (1.0 - r),), ("any",)),
+    Op("sigmoid", 1, sigmoid, lambda F, x, r: (r * (1.0 - r),), ("any",), function=True),
     # d relu(x)/dx = 1 for x > 0, else 0 (0 at the kink, as PyTorch)
-    Op("relu", 1, relu, lambda F, x, r: (1.0 if x > 0.0 else 0.0,), ("nonkink",)),
+    Op("relu", 1, relu, lambda F, x, r: (1.0 if x > 0.0 else 0.0,), ("nonkink",), function=True),
     # d sin x/dx = cos x
-    Op("sin", 1, sin, lambda F, x, r: (F.cos(x),), ("any",)),
+    Op("sin", 1, sin, lambda F, x, r: (F.cos(x),), ("any",), function=True),
     # d cos x/dx = -sin x
-    Op("cos", 1, cos, lambda F, x, r: (-F.sin(x),), ("any",)),
+    Op("cos", 1, cos, lambda F, x, r: (-F.sin(x),), ("any",), function=True),
     # d √x/dx = 1/(2√x)
-    Op("sqrt", 1, sqrt, lambda F, x, r: (F.div(0.5, r),), ("positive",)),
+    Op("sqrt", 1, sqrt, lambda F, x, r: (F.div(0.5, r),), ("positive",), function=True),
     # d(Σ xᵢ)/dxᵢ = 1
     Op("sum", None, _sum_forward, _sum_partials, ("any",)),
     # d(Σ wᵢxᵢ + b)/dwᵢ = xᵢ ; d/dxᵢ = wᵢ ; d/db = 1    (inputs w₁..wₙ, x₁..xₙ[, b])
@@ -284,5 +293,6 @@ _ENTRIES = [
 #: name -> Op, for every primitive of the engine.
 OPS: dict[str, Op] = {op.name: op for op in _ENTRIES}
 
-#: The ops that `Value` exposes as methods and `autodiff` as functions.
-UNARY_FUNCTIONS = ("abs", "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt")
+#: The names of the ops that `Value` exposes as methods and `autodiff` as
+#: functions (the entries with ``function=True``), in table order.
+UNARY_FUNCTIONS: tuple[str, ...] = tuple(op.name for op in _ENTRIES if op.function)
