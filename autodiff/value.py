@@ -23,6 +23,7 @@ from . import backprop
 from .arguments import type_name
 from .graph import topological_order
 from .modes import AnomalyError, state
+from .modes import entered as _entered
 from .ops import OPS, Op
 from .ops import weighted_sum as _weighted_sum
 
@@ -44,15 +45,16 @@ def _make(op: Op | None, parents: tuple[Value, ...], data: float) -> Value:
     ``op`` on ``parents`` (a leaf when ``op`` is None), as the current mode
     records it.
 
-    Recording with anomaly detection off (`state.plain`) is the common case
-    and takes the first branch; under `no_grad` the node is a leaf, and under
+    Recording with anomaly detection off is the common case and takes the
+    first branch, without reading the thread-local `state` while no thread
+    has a mode open; under `no_grad` the node is a leaf, and under
     `detect_anomaly` an op's nan result raises `AnomalyError`.
     """
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
-    if state.plain:
+    if not _entered[0] or state.plain:
         out._op = op
         out.parents = parents
         return out
@@ -148,6 +150,7 @@ def _binary(
     make = _make
 
     def method(self: Value, other: Operand) -> Value:
+        operand: Value | None
         if other.__class__ is Value:
             chosen, fwd, operand = op, forward, other
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from hypothesis import assume
 from hypothesis import strategies as st
@@ -44,7 +44,7 @@ _EXPONENT_RANGE = (-2.0, 3.0)
 # `Value` method when it has one (a new unary op), else through the engine's
 # general node constructor.
 
-_OPERATORS = {
+_OPERATORS: dict[str, Callable[..., Any]] = {
     "+": operator.add,
     "-": operator.sub,
     "*": operator.mul,
@@ -159,7 +159,7 @@ class RandomExpression:
                         f"(float), got {type_name(a)}"
                     )
         self.ops_used = frozenset(name for name, _ in self.steps)
-        self._formula = None
+        self._formula: str | None = None
 
     def _run(self, inputs, apply_op, record=None):
         nodes = list(inputs)
@@ -318,7 +318,7 @@ class _Builder:
             # there: keep the exponent clear of 0.
             return [base, self.fit(self.pick(), "nonzero")]
         if name in ("+", "-", "*", "/"):
-            args = [self.pick(), self.pick()]
+            args: list[int | float] = [self.pick(), self.pick()]
             if self.maybe_constant():  # 2 - x or x - 2: reflected or plain
                 side = self.draw(st.sampled_from((0, 1)))
                 args[side] = self.constant(_domain_of(op, side))
