@@ -7,22 +7,37 @@
     >>> x.grad
     7.0
 
-The pieces: `Value` (a graph node, in `value`), the op table (`ops`), the
-traversal (`graph`), the chain rule (`backprop`), forward mode (`forward`,
-`jvp`), the recording modes (`modes`), numerical checks (`checks`),
-argument checks (`arguments`), compiled steps (`compiler`: `compile`) and Hypothesis
-strategies (`testing`, imported on its own so that Hypothesis stays
-optional).
+The pieces: `Value` and the functions on Values (in `value`), the op table
+(`ops`), the traversal (`graph`), the chain rule (`backprop`), forward mode
+(`forward`: `jvp`), the recording modes (`modes`), numerical checks
+(`checks`), the shared argument checks (`arguments`), compiled steps
+(`compiler`: `compile`) and a property-test kit (`testing`, imported on its
+own so that Hypothesis stays optional).
+
+The one-input functions (`exp`, `tanh`, ...) are the op table's entries
+marked as functions, `ops.UNARY_FUNCTIONS`.
 """
 
-from .backprop import grad, local_grads
+from .backprop import local_grads
 from .checks import GradcheckError, gradcheck, numerical_grad, numerical_grad_of
 from .compiler import CompileError, compile
 from .forward import JVP, jvp, op_count
 from .graph import topological_order
 from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
-from .ops import OPS
-from .value import Value, cos, dot, exp, log, relu, sigmoid, sin, sqrt, sum, tanh
+from .ops import OPS, UNARY_FUNCTIONS
+from .value import Value, dot, grad, sum
+
+# The table's functions (`UNARY_FUNCTIONS`), re-exported one by one so that
+# type checkers see them; a test checks that none is missing.
+from .value import abs as abs  # noqa: A004
+from .value import cos as cos
+from .value import exp as exp
+from .value import log as log
+from .value import relu as relu
+from .value import sigmoid as sigmoid
+from .value import sin as sin
+from .value import sqrt as sqrt
+from .value import tanh as tanh
 
 __version__ = "0.1.0"
 
@@ -45,14 +60,7 @@ __all__ = [
     "OPS",
     "sum",
     "dot",
-    "exp",
-    "log",
-    "tanh",
-    "sigmoid",
-    "relu",
-    "sin",
-    "cos",
-    "sqrt",
+    *UNARY_FUNCTIONS,
     "compile",
     "CompileError",
 ]

@@ -1,32 +1,38 @@
 """Reverse-mode accumulation: the chain rule applied along the one traversal.
 
-`backward` adds ∂root/∂node into every node's ``.grad``; `grad` returns the
-gradients for chosen inputs and touches no ``.grad``; with
-``create_graph=True`` it records the gradient computation itself as new
-nodes, so derivatives of any order come from nesting it.
+One walk, `_propagate`, serves both ways of asking for gradients: `backward`
+adds ∂root/∂node into every node's ``.grad``; `gradients` (behind
+`autodiff.grad`) reads ∂root/∂input for chosen inputs and touches no
+``.grad``; with ``create_graph=True`` it records the gradient computation
+itself as new nodes, so derivatives of any order come from nesting it.
+
+The walk sums each node's gradient in its ``_g`` slot.  This module knows
+nodes only by their attributes (``parents``, ``data``, ``_op``, ``grad``,
+``_g``): it imports nothing of `autodiff.value`, which imports it.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Iterable
+from typing import Any, Iterable
 
 from .graph import topological_order
 from .modes import AnomalyError, state
 from .ops import FLOAT, GRAPH
 
 
-def _partials(node, create_graph: bool):
+def _partials(node: Any, create_graph: bool) -> Any:
     """∂node/∂parent for each parent: floats, or Values with create_graph."""
     op = node._op
     if create_graph:
-        inputs, result, F = node.parents, node, GRAPH
+        inputs, result = node.parents, node
+        F: Any = GRAPH
     else:
         inputs, result, F = [p.data for p in node.parents], node.data, FLOAT
     return op.partials(F, *inputs, result) if op.arity else op.partials(F, inputs, result)
 
 
-def local_grads(node) -> tuple:
+def local_grads(node: Any) -> tuple:
     """∂node/∂parent for each of ``node``'s parents, in order, as floats at the
     current data (from the op table's rule); ``()`` for a leaf."""
     if not node.parents:
@@ -34,34 +40,7 @@ def local_grads(node) -> tuple:
     return tuple(float(d) for d in _partials(node, False))
 
 
-def _cotangents(root, seed, create_graph: bool, stop_at=frozenset()) -> dict:
-    """∂root/∂node for every node reachable from ``root``, keyed by node.
-
-    Walks the nodes children-first; each node's cotangent is complete when it
-    is reached, and is pushed to its parents as cotangent × local derivative
-    (not past a node in ``stop_at``).  Used by `grad`; `backward` runs the
-    same walk with the sums kept on the nodes, which is faster.
-    """
-    cot = {root: seed}
-    get = cot.get
-    anomaly = state.anomaly
-    for node in reversed(topological_order(root)):
-        parents = node.parents
-        if not parents or node in stop_at:
-            continue
-        g = get(node)
-        if g is None:  # reached only through a stop_at node
-            continue
-        partials = _partials(node, create_graph)
-        if anomaly:
-            _check_backward(node, g, partials)
-        for parent, d in zip(parents, partials):
-            previous = get(parent)
-            cot[parent] = g * d if previous is None else previous + g * d
-    return cot
-
-
-def _check_backward(node, g, partials) -> None:
+def _check_backward(node: Any, g: Any, partials: Any) -> None:
     """Under detect_anomaly: raise at the op whose backward step makes a nan."""
     g_data = g.data if hasattr(g, "data") else g
     if g_data != g_data:
@@ -77,45 +56,36 @@ def _check_backward(node, g, partials) -> None:
             )
 
 
-# One backward pass at a time: passes from several threads over shared nodes
-# (the parameters) would otherwise mix their sums in the nodes' ``_g`` slots
-# and race on ``.grad``.
-_backward_lock = threading.Lock()
+def _propagate(order: list, create_graph: bool, anomaly: bool, accumulate: bool) -> None:
+    """The chain rule, once, for `backward` and `gradients` alike.
 
-
-def backward(root) -> None:
-    """Add ∂root/∂node to ``node.grad`` for every node of ``root``'s graph.
-
-    The cotangents are summed in each node's ``_g`` slot, reset at the start
-    of every pass, so a node's ``.grad`` receives its gradient exactly once
-    per call whatever it held before (micrograd re-propagates accumulated
-    intermediate grads on a second call; this does not).  Passes started from
-    several threads run one at a time, so each adds its gradients in full.
+    ``order`` is topological (parents first) and every node's ``_g`` holds its
+    starting sum: the seed at the root, zero elsewhere (None with
+    ``create_graph``, so that a first contribution is taken as it is rather
+    than added to a constant 0 node).  Walking children-first, each node's
+    ``_g`` is complete when it is reached; it is added to ``.grad`` when
+    ``accumulate`` (`backward`), then pushed to the parents as ``_g`` × local
+    derivative.  Rules are called without building argument lists for one-
+    and two-input ops: this loop is most of a training step's time.
     """
-    with _backward_lock:
-        _accumulate(topological_order(root), root, state.anomaly)
-
-
-def _accumulate(order: list, root, anomaly: bool) -> None:
-    """The body of `backward`, under its lock.
-
-    The same chain rule as `_cotangents`, with the sums kept in the nodes'
-    ``_g`` slots and the rule called without building argument lists for
-    one- and two-input ops: this loop is most of a training step's time.
-    """
-    for node in order:
-        node._g = 0.0
-    root._g = 1.0
+    general = create_graph or anomaly
     for node in reversed(order):
         g = node._g
-        node.grad += g
+        if accumulate:
+            node.grad += g
         parents = node.parents
         if not parents:
             continue
         op = node._op
-        if anomaly:
-            partials = _partials(node, False)
-            _check_backward(node, g, partials)
+        if general:
+            partials = _partials(node, create_graph)
+            if anomaly:
+                _check_backward(node, g, partials)
+            if create_graph:
+                for parent, d in zip(parents, partials):
+                    previous = parent._g
+                    parent._g = g * d if previous is None else previous + g * d
+                continue
         elif op.arity == 2:
             x, y = parents
             dx, dy = op.partials(FLOAT, x.data, y.data, node.data)
@@ -133,55 +103,74 @@ def _accumulate(order: list, root, anomaly: bool) -> None:
             parent._g += g * d
 
 
-def grad(output, inputs, create_graph: bool = False, stop_at=()) -> list:
-    """The gradients of ``output`` with respect to each of ``inputs``.
+# One pass at a time: passes from several threads over shared nodes (the
+# parameters) would otherwise mix their sums in the nodes' ``_g`` slots and
+# race on ``.grad``.  Re-entrant, so that a pass started from inside another
+# one in the same thread (a rule that itself asks for a gradient) cannot
+# deadlock.
+_lock = threading.RLock()
+
+
+def backward(root: Any) -> None:
+    """Add ∂root/∂node to ``node.grad`` for every node of ``root``'s graph.
+
+    The gradients are summed in each node's ``_g`` slot, reset at the start
+    of every pass, so a node's ``.grad`` receives its gradient exactly once
+    per call whatever it held before (micrograd re-propagates accumulated
+    intermediate grads on a second call; this does not).  Passes started from
+    several threads run one at a time, so each adds its gradients in full.
+    """
+    with _lock:
+        order = topological_order(root)
+        for node in order:
+            node._g = 0.0
+        root._g = 1.0
+        _propagate(order, False, state.anomaly, True)
+
+
+def gradients(
+    root: Any, inputs: list, seed: Any, create_graph: bool, stop_at: Iterable = ()
+) -> list:
+    """∂root/∂x for each node x of ``inputs``; no ``.grad`` is changed.
+
+    The body of `autodiff.grad`, which checks the arguments and makes the
+    seed (∂root/∂root: 1.0, or a leaf Value with ``create_graph``).
 
     Args:
-        output: the Value to differentiate.
-        inputs: a Value or a sequence of Values.
-        create_graph: if True, the gradients are Values recorded in a new
-            graph (so they can be differentiated again); otherwise floats.
-        stop_at: Values treated as constants: no gradient flows through them
-            to their parents, so the result is the gradient along the paths
-            that avoid them (a stop node's own gradient is still given).
+        root: the node to differentiate.
+        inputs: the nodes to differentiate with respect to.
+        seed: ∂root/∂root.
+        create_graph: the gradients are nodes of a new graph, recorded even
+            inside `no_grad`, rather than floats.
+        stop_at: nodes through which no gradient flows to their parents (their
+            own gradient is still given).
 
     Returns:
-        A list with one gradient per input, 0 for an input that ``output``
-        does not depend on.  No ``.grad`` is changed.
+        One gradient per input: 0.0 for an input ``root`` does not depend on
+        (None with ``create_graph``, for the caller to make a zero leaf).
     """
-    value_type = _value_type()
-    if not isinstance(output, value_type):
-        raise TypeError(f"grad: output must be a Value, got {type(output).__name__}")
-    if isinstance(inputs, value_type):
-        inputs = [inputs]
-    elif not isinstance(inputs, Iterable):
-        raise TypeError(
-            f"grad: inputs must be a Value or a sequence of Values, got {type(inputs).__name__}"
-        )
-    inputs = list(inputs)
-    for i, x in enumerate(inputs):
-        if not isinstance(x, value_type):
-            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type(x).__name__}")
-    if isinstance(stop_at, value_type):
-        stop_at = (stop_at,)
-    stops = set()
-    for i, node in enumerate(stop_at):
-        if not isinstance(node, value_type):
-            raise TypeError(f"grad: stop_at[{i}] must be a Value, got {type(node).__name__}")
-        stops.add(node)
-    if create_graph:
+    stops = set(stop_at)
+    with _lock:
+        # Nodes only reachable through a stop are not in the order, so they
+        # are neither reset nor walked: every slot read below is reset first.
+        order = topological_order(root, exclude=stops)
+        zero = None if create_graph else 0.0
+        for nodes in (inputs, stops, order):
+            for node in nodes:
+                node._g = zero
+        root._g = seed
+        if not create_graph:
+            _propagate(order, False, state.anomaly, False)
+            return [x._g for x in inputs]
         # Record the derivative's graph even inside no_grad, as PyTorch does.
         state.push(True, state.anomaly)
         try:
-            cot = _cotangents(output, value_type(1.0), True, stops)
-            return [cot[x] if x in cot else value_type(0.0) for x in inputs]
+            _propagate(order, True, state.anomaly, False)
+            return [x._g for x in inputs]
         finally:
             state.pop()
-    cot = _cotangents(output, 1.0, False, stops)
-    return [cot.get(x, 0.0) for x in inputs]
-
-
-def _value_type():
-    from .value import Value  # value imports this module; resolve at call time
-
-    return Value
+            # The sums are nodes whose graphs refer back to these nodes: left
+            # in the slots they would make reference cycles.
+            for nodes in (inputs, stops, order):
+                for node in nodes:
+                    node._g = None

@@ -1,4 +1,5 @@
-"""Numerical gradients: the "nudge" of the seeds, and a gradient check.
+"""Numerical gradients: the "nudge" of "Demystifying Deep Learning, part 5",
+and a gradient check.
 
 `numerical_grad` nudges each input by ±eps and takes the central difference:
 two evaluations of ``f`` per input, where one backward pass gives them all.
@@ -10,9 +11,9 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
-from .backprop import grad
+from .arguments import is_real, type_name
 from .modes import no_grad
-from .value import Value, _to_float
+from .value import Value, _to_float, grad
 
 
 class GradcheckError(AssertionError):
@@ -33,14 +34,14 @@ class GradcheckError(AssertionError):
 
 def _inputs(xs: Sequence, caller: str) -> list[float]:
     if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
-        raise TypeError(f"{caller}: xs must be a list of numbers, got {type(xs).__name__}")
+        raise TypeError(f"{caller}: xs must be a list of numbers, got {type_name(xs)}")
     out = []
     for i, x in enumerate(xs):
         try:
             out.append(_to_float(x.data if isinstance(x, Value) else x, f"xs[{i}]"))
         except TypeError:
             raise TypeError(
-                f"{caller}: xs[{i}] must be a real number, got {type(x).__name__}"
+                f"{caller}: xs[{i}] must be a real number, got {type_name(x)}"
             ) from None
     return out
 
@@ -53,7 +54,7 @@ def _evaluate(f: Callable, xs: list[float], caller: str) -> float:
         return _to_float(out, "result")
     except TypeError:
         raise TypeError(
-            f"{caller}: f must return a Value or a number, got {type(out).__name__}"
+            f"{caller}: f must return a Value or a number, got {type_name(out)}"
         ) from None
 
 
@@ -87,10 +88,11 @@ def numerical_grad(f: Callable, xs: Sequence[float], eps: float = 1e-6) -> list[
 def numerical_grad_of(f: Callable, values: Sequence, eps: float = 1e-6) -> list[float]:
     """Central differences of ``f()`` with respect to Values it reads, nudged in place.
 
-    The seeds' "nudge each parameter": for each Value v of ``values`` (for
-    instance ``model.parameters()``), ``v.data`` is set to v + eps and v − eps
-    in turn and ``f()`` is evaluated under `no_grad`; v's data is put back
-    exactly afterwards, even if ``f`` raises.
+    The "nudge each parameter" of "Demystifying Deep Learning, part 5": for
+    each Value v of ``values`` (for instance ``model.parameters()``),
+    ``v.data`` is set to v + eps and v − eps in turn and ``f()`` is evaluated
+    under `no_grad`; v's data is put back exactly afterwards, even if ``f``
+    raises.
 
     Args:
         f: called with no arguments; returns a Value or a number.
@@ -105,7 +107,7 @@ def numerical_grad_of(f: Callable, values: Sequence, eps: float = 1e-6) -> list[
     for i, v in enumerate(values):
         if not isinstance(v, Value):
             raise TypeError(
-                f"numerical_grad_of: values[{i}] must be a Value, got {type(v).__name__}"
+                f"numerical_grad_of: values[{i}] must be a Value, got {type_name(v)}"
             )
     _check_eps(eps, "numerical_grad_of")
     grads = []
@@ -124,9 +126,8 @@ def numerical_grad_of(f: Callable, values: Sequence, eps: float = 1e-6) -> list[
 
 
 def _check_eps(eps, caller: str) -> None:
-    if isinstance(eps, bool) or not (
-        isinstance(eps, (int, float)) and eps > 0 and math.isfinite(eps)
-    ):
+    # A ValueError whatever is wrong with eps (its type included), as always.
+    if not (is_real(eps) and eps > 0 and math.isfinite(eps)):
         raise ValueError(f"{caller}: eps must be a positive finite number, got {eps!r}")
 
 
@@ -153,7 +154,7 @@ def gradcheck(
     values = [Value(x) for x in xs]
     out = f(*values)
     if not isinstance(out, Value):
-        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+        raise TypeError(f"gradcheck: f must return a Value, got {type_name(out)}")
     analytic = grad(out, values)
     numeric = numerical_grad(f, xs, eps)
     mismatched = [

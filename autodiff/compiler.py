@@ -336,6 +336,7 @@ class CompiledStep:
         self.n_compiled = len(program.nodes)
         self.check_every = check_every
         self.calls = 0
+        self.compile_seconds = 0.0
         self._structure = structure
         self._globals: dict = {
             **CODE_GLOBALS,

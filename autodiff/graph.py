@@ -7,10 +7,10 @@ nodes needs no more than a list as deep as the chain.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Any, Iterable
 
 
-def topological_order(roots) -> list:
+def topological_order(roots: Any, *, exclude: Iterable = ()) -> list:
     """Every node reachable from ``roots`` (a node or an iterable of nodes),
     each placed after all of its parents; roots come after their ancestors.
 
@@ -18,11 +18,20 @@ def topological_order(roots) -> list:
     them, iterators over their remaining parents.  The order is
     deterministic: it depends only on the graph's structure and the order of
     each node's parents.
+
+    Args:
+        roots: a node, or an iterable of nodes.
+        exclude: nodes neither listed nor walked through: what lies behind
+            them is listed only if another path reaches it (`grad`'s
+            ``stop_at``).
+
+    Returns:
+        A list of nodes.
     """
     if hasattr(roots, "parents"):
         roots = (roots,)
     order: list = []
-    seen: set = set()
+    seen: set = set(exclude)
     append = order.append
     for root in roots:
         if root in seen:
@@ -46,8 +55,3 @@ def topological_order(roots) -> list:
                 pending.pop()
                 append(nodes.pop())
     return order
-
-
-def leaves(roots: Iterable) -> list:
-    """The nodes without parents reachable from ``roots``, in topological order."""
-    return [node for node in topological_order(roots) if not node.parents]

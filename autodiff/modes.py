@@ -2,17 +2,27 @@
 
 Every op reads one flag, `state.plain`, which is true when gradients are being
 recorded and anomaly detection is off: the common case takes the fast path.
+Reading a thread-local costs about as much as making the node, so an op
+first reads `entered`, a count over all threads of the modes open: while it
+is 0, every thread records plainly and no thread-local is read.
 """
 
 from __future__ import annotations
 
 import threading
 from contextlib import ContextDecorator
+from typing import Literal
 
 
 class AnomalyError(ArithmeticError):
     """Raised under `detect_anomaly` by the first op whose result, or whose
     gradient during backward, is nan."""
+
+
+#: How many modes (no_grad, detect_anomaly, and grad with create_graph) are
+#: open, in all threads together, in a list so that importers see it change.
+entered = [0]
+_entered_lock = threading.Lock()
 
 
 class _State(threading.local):
@@ -23,11 +33,15 @@ class _State(threading.local):
         self.saved: list[tuple[bool, bool]] = []
 
     def push(self, grad_enabled: bool, anomaly: bool) -> None:
+        with _entered_lock:
+            entered[0] += 1
         self.saved.append((self.grad_enabled, self.anomaly))
         self._set(grad_enabled, anomaly)
 
     def pop(self) -> None:
         self._set(*self.saved.pop())
+        with _entered_lock:
+            entered[0] -= 1
 
     def _set(self, grad_enabled: bool, anomaly: bool) -> None:
         self.grad_enabled = grad_enabled
@@ -53,7 +67,7 @@ class no_grad(ContextDecorator):
         state.push(False, state.anomaly)
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> Literal[False]:
         state.pop()
         return False
 
@@ -71,7 +85,7 @@ class detect_anomaly(ContextDecorator):
         state.push(state.grad_enabled, True)
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc: object) -> Literal[False]:
         state.pop()
         return False
 

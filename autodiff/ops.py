@@ -2,7 +2,9 @@
 
 Each entry holds the forward function on floats beside the rule for its local
 derivatives, with the maths in a one-line comment.  `Value`'s operators and
-functions only dispatch here; adding an op means adding one entry.
+functions only dispatch here; adding an op means adding one entry (a one-input
+entry marked ``function=True`` is also a `Value` method and an `autodiff`
+function, and a name the command line's expressions accept).
 
 A rule is pure: ``partials(F, *inputs, result)`` returns the tuple of
 ∂result/∂input, one per input (an n-ary op's rule takes the inputs as one
@@ -10,7 +12,8 @@ sequence, ``partials(F, inputs, result)``, as does its forward), and never
 touches ``.grad`` (the engine multiplies by the incoming gradient and sums).
 ``F`` is a namespace of the few functions a rule needs beyond ``+ - *``:
 `FLOAT` when the inputs are floats (first-order backward), `GRAPH` when they
-are `Value` nodes (``create_graph``), so the same rule yields derivatives of any order.
+are `Value` nodes (``create_graph``), so the same rule yields derivatives of
+any order.
 
 Forward functions follow IEEE float64 as PyTorch's double does: they return
 ``inf`` or ``nan`` where Python's ``math`` would raise.
@@ -155,6 +158,9 @@ class Op:
     domain:   per input, where finite differences are reliable, for
               `autodiff.testing`: "any", "positive", "nonzero", "nonkink".
     symbol:   what `Value.op` shows; the name unless given.
+    function: for a one-input op, whether it is also the `Value` method and
+              the `autodiff` function of its name (``x.tanh()``,
+              ``autodiff.tanh(x)``); those are listed in `UNARY_FUNCTIONS`.
     forward_code, partials_code: optional, for `autodiff.compile`: the
               forward and each local derivative as an inline Python
               expression.  For a fixed arity, format strings over the input
@@ -176,10 +182,13 @@ class Op:
     partials: Callable[..., tuple]
     domain: tuple[str, ...] = ()
     symbol: str = ""
+    function: bool = False
     forward_code: str | Callable[[list], str] | None = None
     partials_code: tuple[str, ...] | Callable[[list, str], tuple] | None = None
 
     def __post_init__(self) -> None:
+        if self.function and self.arity != 1:
+            raise ValueError(f"op {self.name!r}: only a one-input op can be a function")
         if not self.symbol:
             object.__setattr__(self, "symbol", self.name)
 
@@ -323,33 +332,34 @@ _ENTRIES = [
     Op("neg", 1, operator.neg, lambda F, x, r: (-1.0,), ("any",),
        forward_code="-{x}", partials_code=("-1.0",)),
     # d|x|/dx = sign(x), taken as 0 at 0
-    Op("abs", 1, abs, lambda F, x, r: (_sign(F, x),), ("nonkink",), forward_code="abs({x})",
+    Op("abs", 1, abs, lambda F, x, r: (_sign(F, x),), ("nonkink",), function=True,
+       forward_code="abs({x})",
        partials_code=("(1.0 if {x} > 0.0 else -1.0 if {x} < 0.0 else 0.0)",)),
     # d eˣ/dx = eˣ
-    Op("exp", 1, exp, lambda F, x, r: (r,), ("any",),
+    Op("exp", 1, exp, lambda F, x, r: (r,), ("any",), function=True,
        forward_code="_exp({x})", partials_code=("{r}",)),
     # d ln x/dx = 1/x
-    Op("log", 1, log, lambda F, x, r: (F.div(1.0, x),), ("positive",),
+    Op("log", 1, log, lambda F, x, r: (F.div(1.0, x),), ("positive",), function=True,
        forward_code="_log({x})", partials_code=("1.0 / {x}",)),
     # d tanh x/dx = 1 - tanh² x
-    Op("tanh", 1, math.tanh, lambda F, x, r: (1.0 - r * r,), ("any",),
+    Op("tanh", 1, math.tanh, lambda F, x, r: (1.0 - r * r,), ("any",), function=True,
        forward_code="_tanh({x})", partials_code=("1.0 - {r} * {r}",)),
     # d σ(x)/dx = σ(x)(1 - σ(x))
-    Op("sigmoid", 1, sigmoid, lambda F, x, r: (r * (1.0 - r),), ("any",),
+    Op("sigmoid", 1, sigmoid, lambda F, x, r: (r * (1.0 - r),), ("any",), function=True,
        forward_code="(1.0 / (1.0 + _exp(-{x})) if {x} >= 0.0 else _exp({x}) / (1.0 + _exp({x})))",
        partials_code=("{r} * (1.0 - {r})",)),
     # d relu(x)/dx = 1 for x > 0, else 0 (0 at the kink, as PyTorch)
-    Op("relu", 1, relu, lambda F, x, r: (1.0 if x > 0.0 else 0.0,), ("nonkink",),
+    Op("relu", 1, relu, lambda F, x, r: (1.0 if x > 0.0 else 0.0,), ("nonkink",), function=True,
        forward_code="({x} if {x} > 0.0 or {x} != {x} else 0.0)",
        partials_code=("(1.0 if {x} > 0.0 else 0.0)",)),
     # d sin x/dx = cos x
-    Op("sin", 1, sin, lambda F, x, r: (F.cos(x),), ("any",),
+    Op("sin", 1, sin, lambda F, x, r: (F.cos(x),), ("any",), function=True,
        forward_code="_sin({x})", partials_code=("_cos({x})",)),
     # d cos x/dx = -sin x
-    Op("cos", 1, cos, lambda F, x, r: (-F.sin(x),), ("any",),
+    Op("cos", 1, cos, lambda F, x, r: (-F.sin(x),), ("any",), function=True,
        forward_code="_cos({x})", partials_code=("-_sin({x})",)),
     # d √x/dx = 1/(2√x)
-    Op("sqrt", 1, sqrt, lambda F, x, r: (F.div(0.5, r),), ("positive",),
+    Op("sqrt", 1, sqrt, lambda F, x, r: (F.div(0.5, r),), ("positive",), function=True,
        forward_code="_sqrt({x})", partials_code=("0.5 / {r}",)),
     # d(Σ xᵢ)/dxᵢ = 1
     Op("sum", None, _sum_forward, _sum_partials, ("any",),
@@ -362,5 +372,6 @@ _ENTRIES = [
 #: name -> Op, for every primitive of the engine.
 OPS: dict[str, Op] = {op.name: op for op in _ENTRIES}
 
-#: The ops that `Value` exposes as methods and `autodiff` as functions.
-UNARY_FUNCTIONS = ("abs", "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt")
+#: The names of the ops that `Value` exposes as methods and `autodiff` as
+#: functions (the entries with ``function=True``), in table order.
+UNARY_FUNCTIONS: tuple[str, ...] = tuple(op.name for op in _ENTRIES if op.function)

@@ -1,24 +1,194 @@
-"""`Value`: one scalar node of a computation graph.
+"""`Value`: one scalar node of a computation graph, and the functions on it.
 
 A node holds its float ``data``, its accumulated ``grad``, a ``label``, the op
 that made it and its ``parents``.  It refers only to its parents, never to
 itself or to its children, so a graph is a plain DAG of references: it is
 freed the moment its last reference goes, without the cycle collector.
 
-Every operator and function here dispatches to the op table in `ops`; this
-module only turns operands into nodes.
+Every operator, method and function here dispatches to the op table in `ops`:
+they are made from its entries by three factories (`_binary`, `_unary`,
+`_function`), and every node is made by one constructor, `_make`.  The
+methods are declared in the class body, so that a reader finds ``__mul__``
+where it is used and a type checker accepts ``2 * x``; `_install` adds a
+method and a function for a one-input op outside the built-in table.
 """
 
 from __future__ import annotations
 
+import builtins
 import numbers
-from typing import Iterable
+from typing import Any, Callable, Iterable, Literal, TypeAlias, overload
 
 from . import backprop
+from .arguments import type_name
 from .graph import topological_order
 from .modes import AnomalyError, state
-from .ops import OPS, UNARY_FUNCTIONS, Op
+from .modes import entered as _entered
+from .ops import OPS, Op
 from .ops import weighted_sum as _weighted_sum
+
+#: What an operator or function takes: a Value or a plain number (at run time
+#: any `numbers.Real`, bools and NumPy scalars included).
+Operand: TypeAlias = "Value | float | int"
+
+_new = object.__new__
+_Real = numbers.Real
+
+
+# --------------------------------------------------------------------------
+# Nodes and operands (the class below uses these when it is called, not when
+# it is defined)
+
+
+def _make(op: Op | None, parents: tuple[Value, ...], data: float) -> Value:
+    """The one node constructor: the node holding ``data``, the result of
+    ``op`` on ``parents`` (a leaf when ``op`` is None), as the current mode
+    records it.
+
+    Recording with anomaly detection off is the common case and takes the
+    first branch, without reading the thread-local `state` while no thread
+    has a mode open; under `no_grad` the node is a leaf, and under
+    `detect_anomaly` an op's nan result raises `AnomalyError`.
+    """
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if not _entered[0] or state.plain:
+        out._op = op
+        out.parents = parents
+        return out
+    if op is not None and state.anomaly and data != data:
+        inputs = ", ".join(repr(p.data) for p in parents)
+        raise AnomalyError(f"op {op.symbol!r} returned nan for inputs ({inputs})")
+    if state.grad_enabled:
+        out._op = op
+        out.parents = parents
+    else:
+        out._op = None
+        out.parents = ()
+    return out
+
+
+def _real(x: Any, what: str) -> float:
+    """float(x) for a real number ``x``; OverflowError naming ``what`` when an
+    int is too large for a float64."""
+    try:
+        return float(x)
+    except OverflowError:
+        digits = len(str(builtins.abs(int(x))))
+        raise OverflowError(
+            f"{what} is too large for a float64 (an int of {digits} digits)"
+        ) from None
+
+
+def _to_float(x: Any, what: str) -> float:
+    # Bools are numbers here (Value(True) is 1.0), unlike the arguments of
+    # `autodiff.arguments`: a Value is a number in a formula, not an option.
+    cls = x.__class__
+    if cls is float:
+        return x
+    if cls is int or cls is bool or (isinstance(x, _Real) and cls is not Value):
+        return _real(x, f"Value {what}")
+    raise TypeError(
+        f"Value {what} must be a real number (int, float or bool), got {type_name(x)}"
+    )
+
+
+def _data_of(x: Any) -> Any:
+    """What to compare a Value's data with: the float behind a Value, a real
+    number as it is (Python compares floats with ints exactly, however
+    large), None for anything else."""
+    cls = x.__class__
+    if cls is Value:
+        return x.data
+    if cls is float or cls is int or cls is bool or isinstance(x, _Real):
+        return x
+    return None
+
+
+def _constant(x: Any) -> Value | None:
+    """A leaf for a plain number used as an operand; None for other types."""
+    cls = x.__class__
+    if cls is float:
+        return _make(None, (), x)
+    if cls is int or cls is bool or isinstance(x, _Real):
+        return _make(None, (), _real(x, "operand"))
+    return None
+
+
+def as_value(x: Any, what: str = "operand") -> Value:
+    """``x`` itself if it is a Value, a constant leaf if it is a real number;
+    TypeError naming the type otherwise."""
+    if x.__class__ is Value:
+        return x
+    leaf = _constant(x)
+    if leaf is None:
+        raise TypeError(f"{what} must be a Value or a real number, got {type_name(x)}")
+    return leaf
+
+
+def apply(op: Op, parents: tuple[Value, ...]) -> Value:
+    """The node for ``op`` applied to ``parents`` (all Values)."""
+    inputs = [p.data for p in parents]
+    return _make(op, parents, op.forward(*inputs) if op.arity else op.forward(inputs))
+
+
+# --------------------------------------------------------------------------
+# The factories of the operators and methods
+
+
+def _binary(
+    op: Op, reflected: bool = False, constant_op: Op | None = None
+) -> Callable[[Value, Operand], Value]:
+    """The operator method for a two-input op: ``self op other`` (or ``other
+    op self`` when ``reflected``), where ``other`` may be a number; with a
+    number, ``constant_op`` when given (``x ** 2`` gives no gradient to 2)."""
+    forward = op.forward
+    number_op = constant_op or op
+    number_forward = number_op.forward
+    make = _make
+
+    def method(self: Value, other: Operand) -> Value:
+        operand: Value | None
+        if other.__class__ is Value:
+            chosen, fwd, operand = op, forward, other
+        else:
+            operand = _constant(other)
+            if operand is None:
+                return NotImplemented
+            chosen, fwd = number_op, number_forward
+        x, y = (operand, self) if reflected else (self, operand)
+        return make(chosen, (x, y), fwd(x.data, y.data))
+
+    dunder = _DUNDERS.get(op.name, op.name)
+    method.__name__ = f"__{'r' if reflected else ''}{dunder}__"
+    method.__qualname__ = f"Value.{method.__name__}"
+    left, right = ("other", "self") if reflected else ("self", "other")
+    method.__doc__ = f"{left} {op.symbol} {right}, recorded in the graph."
+    return method
+
+
+_DUNDERS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow"}
+
+
+def _unary(op: Op, name: str | None = None) -> Callable[[Value], Value]:
+    """The method for a one-input op (``name``: the method's name, the op's
+    unless given)."""
+    forward = op.forward
+    make = _make
+
+    def method(self: Value) -> Value:
+        return make(op, (self,), forward(self.data))
+
+    method.__name__ = name or op.name
+    method.__qualname__ = f"Value.{method.__name__}"
+    method.__doc__ = f"{op.name}(self), recorded in the graph."
+    return method
+
+
+# --------------------------------------------------------------------------
+# Value
 
 
 class Value:
@@ -41,13 +211,20 @@ class Value:
     dicts; ``<``, ``<=``, ``>``, ``>=`` compare ``data`` and return a bool.
     """
 
-    # _g: the gradient being accumulated during one backward pass.
+    # _g: the gradient being summed during one pass of the chain rule.
     __slots__ = ("data", "grad", "label", "_op", "parents", "_g", "__weakref__")
+
+    data: float
+    grad: float
+    label: str
+    _op: Op | None
+    parents: tuple[Value, ...]
+    _g: Any
 
     # NumPy scalars and arrays defer to Value's reflected operators.
     __array_ufunc__ = None
 
-    def __init__(self, data, label: str = "") -> None:
+    def __init__(self, data: float, label: str = "") -> None:
         self.data = _to_float(data, "data")
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type_name(label)}")
@@ -55,6 +232,35 @@ class Value:
         self.label = label
         self._op = None
         self.parents = ()
+
+    # -- operators: each one entry of the op table ---------------------------
+
+    __add__ = _binary(OPS["+"])
+    __radd__ = _binary(OPS["+"], reflected=True)
+    __sub__ = _binary(OPS["-"])
+    __rsub__ = _binary(OPS["-"], reflected=True)
+    __mul__ = _binary(OPS["*"])
+    __rmul__ = _binary(OPS["*"], reflected=True)
+    __truediv__ = _binary(OPS["/"])
+    __rtruediv__ = _binary(OPS["/"], reflected=True)
+    __pow__ = _binary(OPS["**"], constant_op=OPS["**c"])
+    __rpow__ = _binary(OPS["**"], reflected=True)
+    __neg__ = _unary(OPS["neg"], "__neg__")
+    __abs__ = _unary(OPS["abs"], "__abs__")
+
+    # -- the table's functions (entries with function=True), as methods -----
+    # Declared one by one so that type checkers see them; a test checks that
+    # none of `ops.UNARY_FUNCTIONS` is missing.
+
+    abs = _unary(OPS["abs"])
+    exp = _unary(OPS["exp"])
+    log = _unary(OPS["log"])
+    tanh = _unary(OPS["tanh"])
+    sigmoid = _unary(OPS["sigmoid"])
+    relu = _unary(OPS["relu"])
+    sin = _unary(OPS["sin"])
+    cos = _unary(OPS["cos"])
+    sqrt = _unary(OPS["sqrt"])
 
     # -- what the node is ---------------------------------------------------
 
@@ -89,202 +295,84 @@ class Value:
         for node in topological_order(self):
             node.grad = 0.0
 
-    def detach(self) -> "Value":
+    def detach(self) -> Value:
         """A new leaf with the same data and label, outside any graph."""
         return Value(self.data, self.label)
 
     # -- comparisons (on data; equality stays identity) ---------------------
 
-    def __lt__(self, other):
-        other = _data_of(other)
-        return NotImplemented if other is None else self.data < other
+    def __lt__(self, other: Operand) -> bool:
+        number = _data_of(other)
+        return NotImplemented if number is None else self.data < number
 
-    def __le__(self, other):
-        other = _data_of(other)
-        return NotImplemented if other is None else self.data <= other
+    def __le__(self, other: Operand) -> bool:
+        number = _data_of(other)
+        return NotImplemented if number is None else self.data <= number
 
-    def __gt__(self, other):
-        other = _data_of(other)
-        return NotImplemented if other is None else self.data > other
+    def __gt__(self, other: Operand) -> bool:
+        number = _data_of(other)
+        return NotImplemented if number is None else self.data > number
 
-    def __ge__(self, other):
-        other = _data_of(other)
-        return NotImplemented if other is None else self.data >= other
+    def __ge__(self, other: Operand) -> bool:
+        number = _data_of(other)
+        return NotImplemented if number is None else self.data >= number
 
     __hash__ = object.__hash__
 
 
 # --------------------------------------------------------------------------
-# Turning operands into nodes
-
-_new = object.__new__
-_Real = numbers.Real
+# The table's functions, as functions of Values or numbers
 
 
-def type_name(x) -> str:
-    """The name of ``x``'s type for an error message, with its module when it
-    is not a builtin (``numpy.bool`` rather than a misleading ``bool``)."""
-    cls = type(x)
-    module = cls.__module__
-    return cls.__qualname__ if module == "builtins" else f"{module}.{cls.__qualname__}"
+def _function(op: Op) -> Callable[[Operand], Value]:
+    """The function ``op.name(x)`` for a Value or a number: the Value method
+    of the same name, on ``x`` made a Value."""
+    method = getattr(Value, op.name)
+
+    def function(x: Operand) -> Value:
+        return method(as_value(x, "x"))
+
+    function.__name__ = function.__qualname__ = op.name
+    function.__doc__ = f"{op.name}(x) for a Value or a number, recorded in the graph."
+    return function
 
 
-def _real(x, what: str) -> float:
-    """float(x) for a real number ``x``; OverflowError naming ``what`` when an
-    int is too large for a float64."""
-    try:
-        return float(x)
-    except OverflowError:
-        raise OverflowError(
-            f"{what} is too large for a float64 (an int of {len(str(abs(int(x))))} digits)"
-        ) from None
+# Declared one by one, as the methods are.
+abs = _function(OPS["abs"])  # noqa: A001 - autodiff.abs, as autodiff.sum
+exp = _function(OPS["exp"])
+log = _function(OPS["log"])
+tanh = _function(OPS["tanh"])
+sigmoid = _function(OPS["sigmoid"])
+relu = _function(OPS["relu"])
+sin = _function(OPS["sin"])
+cos = _function(OPS["cos"])
+sqrt = _function(OPS["sqrt"])
 
 
-def _to_float(x, what: str) -> float:
-    cls = x.__class__
-    if cls is float:
-        return x
-    if cls is int or cls is bool or (isinstance(x, _Real) and cls is not Value):
-        return _real(x, f"Value {what}")
-    raise TypeError(
-        f"Value {what} must be a real number (int, float or bool), got {type_name(x)}"
-    )
+def _install(op: Op) -> Callable[[Operand], Value]:
+    """Make the one-input ``op`` a `Value` method and a function of this
+    module, both named ``op.name``, as the built-in entries are; return the
+    function.
 
-
-def _data_of(x):
-    """What to compare a Value's data with: the float behind a Value, a real
-    number as it is (Python compares floats with ints exactly, however
-    large), None for anything else."""
-    cls = x.__class__
-    if cls is Value:
-        return x.data
-    if cls is float or cls is int or cls is bool or isinstance(x, _Real):
-        return x
-    return None
-
-
-def _constant(x) -> Value | None:
-    """A leaf for a plain number used as an operand; None for other types."""
-    cls = x.__class__
-    if cls is float or cls is int or cls is bool or isinstance(x, _Real):
-        leaf = _new(Value)
-        leaf.data = x if cls is float else _real(x, "operand")
-        leaf.grad = 0.0
-        leaf.label = ""
-        leaf._op = None
-        leaf.parents = ()
-        return leaf
-    return None
-
-
-def as_value(x, what: str = "operand") -> Value:
-    """``x`` itself if it is a Value, a constant leaf if it is a real number;
-    TypeError naming the type otherwise."""
-    if x.__class__ is Value:
-        return x
-    leaf = _constant(x)
-    if leaf is None:
-        raise TypeError(
-            f"{what} must be a Value or a real number, got {type_name(x)}"
-        )
-    return leaf
-
-
-def apply(op: Op, parents: tuple) -> Value:
-    """The node for ``op`` applied to ``parents`` (all Values)."""
-    inputs = [p.data for p in parents]
-    return _node(op, parents, op.forward(*inputs) if op.arity else op.forward(inputs))
-
-
-def _node(op: Op, parents: tuple, data: float) -> Value:
-    """The node holding ``data``, the result of ``op`` on ``parents``, as the
-    current mode records it: a leaf under `no_grad`; checked for nan under
-    `detect_anomaly`.  (The operators inline the plain case.)"""
-    if state.anomaly and data != data:
-        inputs = ", ".join(repr(p.data) for p in parents)
-        raise AnomalyError(f"op {op.symbol!r} returned nan for inputs ({inputs})")
-    out = _new(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    if state.grad_enabled:
-        out._op = op
-        out.parents = parents
-    else:
-        out._op = None
-        out.parents = ()
-    return out
-
-
-def _binary(op: Op, reflected: bool = False, constant_op: Op | None = None):
-    """The operator method for a binary op (``other`` may be a number)."""
-    forward = op.forward
-    number_op = constant_op or op
-    number_forward = number_op.forward
-
-    def method(self, other):
-        if other.__class__ is Value:
-            chosen, fwd = op, forward
-        else:
-            other = _constant(other)
-            if other is None:
-                return NotImplemented
-            chosen, fwd = number_op, number_forward
-        x, y = (other, self) if reflected else (self, other)
-        data = fwd(x.data, y.data)
-        if state.plain:
-            out = _new(Value)
-            out.data = data
-            out.grad = 0.0
-            out.label = ""
-            out._op = chosen
-            out.parents = (x, y)
-            return out
-        return _node(chosen, (x, y), data)
-
-    method.__name__ = f"__{'r' if reflected else ''}{op.name}__"
-    method.__doc__ = f"{'other ' + op.name + ' self' if reflected else 'self ' + op.name + ' other'}"
-    return method
-
-
-def _unary(op: Op):
-    """The method for a one-input op."""
-    forward = op.forward
-
-    def method(self):
-        data = forward(self.data)
-        if state.plain:
-            out = _new(Value)
-            out.data = data
-            out.grad = 0.0
-            out.label = ""
-            out._op = op
-            out.parents = (self,)
-            return out
-        return _node(op, (self,), data)
-
-    method.__name__ = op.name
-    method.__doc__ = f"{op.name}(self), recorded in the graph."
-    return method
-
-
-for _name, _dunder in (("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "truediv")):
-    setattr(Value, f"__{_dunder}__", _binary(OPS[_name]))
-    setattr(Value, f"__r{_dunder}__", _binary(OPS[_name], reflected=True))
-setattr(Value, "__pow__", _binary(OPS["**"], constant_op=OPS["**c"]))
-setattr(Value, "__rpow__", _binary(OPS["**"], reflected=True))
-setattr(Value, "__neg__", _unary(OPS["neg"]))
-setattr(Value, "__abs__", _unary(OPS["abs"]))
-for _name in UNARY_FUNCTIONS:
-    setattr(Value, _name, _unary(OPS[_name]))
-del _name, _dunder
+    For ops outside the built-in table (whose methods are declared in the
+    class body).  ValueError if ``op`` does not take one input, or if its
+    name is already taken on `Value` or here.
+    """
+    if op.arity != 1:
+        raise ValueError(f"only a one-input op becomes a method, got {op!r} of arity {op.arity}")
+    name = op.name
+    if not name.isidentifier() or hasattr(Value, name) or name in globals():
+        raise ValueError(f"op name {name!r} is not free for a Value method and a function")
+    setattr(Value, name, _unary(op))
+    function = globals()[name] = _function(op)
+    return function
 
 
 # --------------------------------------------------------------------------
 # n-ary ops
 
 
-def _values(items, what: str) -> list[Value]:
+def _values(items: Iterable[Any], what: str) -> list[Value]:
     """``items`` as a list of Values, numbers made constant leaves."""
     items = list(items)
     if [x for x in items if x.__class__ is not Value]:
@@ -293,40 +381,10 @@ def _values(items, what: str) -> list[Value]:
                 leaf = _constant(x)
                 if leaf is None:
                     raise TypeError(
-                        f"{what}[{i}] must be a Value or a real number, "
-                        f"got {type_name(x)}"
+                        f"{what}[{i}] must be a Value or a real number, got {type_name(x)}"
                     )
                 items[i] = leaf
     return items
-
-
-def sum(values: Iterable) -> Value:  # noqa: A001 - the engine's n-ary sum
-    """Σ values as a single node (however many terms).
-
-    Numbers among ``values`` become constant leaves.  An empty iterable gives
-    a leaf with data 0.0.
-    """
-    if values.__class__ is not list and values.__class__ is not tuple:
-        values = list(values)
-    # One pass both checks the classes and reads the data; anything that is
-    # not a Value (a number, or a wrong type) goes through _values.
-    inputs = [v.data for v in values if v.__class__ is Value]
-    if len(inputs) != len(values):
-        values = _values(values, "values")
-        inputs = [v.data for v in values]
-    if not inputs:
-        return Value(0.0)
-    parents = tuple(values)
-    data = _sum_forward(inputs)
-    if state.plain:
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._op = _SUM
-        out.parents = parents
-        return out
-    return _node(_SUM, parents, data)
 
 
 _SUM = OPS["sum"]
@@ -334,66 +392,130 @@ _sum_forward = _SUM.forward
 _DOT = OPS["dot"]
 
 
-def dot(ws: Iterable, xs: Iterable, bias=None) -> Value:
+def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - the engine's n-ary sum
+    """Σ values as a single node (however many terms).
+
+    Numbers among ``values`` become constant leaves.  An empty iterable gives
+    a leaf with data 0.0.
+    """
+    items: Any = values
+    if items.__class__ is not list and items.__class__ is not tuple:
+        items = list(items)
+    # One pass both checks the classes and reads the data; anything that is
+    # not a Value (a number, or a wrong type) goes through _values.
+    inputs = [v.data for v in items if v.__class__ is Value]
+    if len(inputs) != len(items):
+        items = _values(items, "values")
+        inputs = [v.data for v in items]
+    if not inputs:
+        return Value(0.0)
+    return _make(_SUM, tuple(items), _sum_forward(inputs))
+
+
+def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
     """Σ wᵢ·xᵢ (+ bias) as a single node, with parents ``(w₁…wₙ, x₁…xₙ[, bias])``.
 
     The fast path for a neuron's weighted input z = Σₖ wₖaₖ + b.  ``ws`` and
     ``xs`` must have the same length (ValueError otherwise); numbers become
     constant leaves.
     """
-    if ws.__class__ is not list and ws.__class__ is not tuple:
-        ws = list(ws)
-    if xs.__class__ is not list and xs.__class__ is not tuple:
-        xs = list(xs)
+    w: Any = ws
+    x: Any = xs
+    b: Any = bias
+    if w.__class__ is not list and w.__class__ is not tuple:
+        w = list(w)
+    if x.__class__ is not list and x.__class__ is not tuple:
+        x = list(x)
     # As in sum: one pass checks the classes and reads the data.
-    wd = [w.data for w in ws if w.__class__ is Value]
-    xd = [x.data for x in xs if x.__class__ is Value]
-    if len(wd) != len(ws) or len(xd) != len(xs) or (
-        bias is not None and bias.__class__ is not Value
-    ):
-        ws = _values(ws, "ws")
-        xs = _values(xs, "xs")
-        if bias is not None:
-            bias = as_value(bias, "bias")
-        wd = [w.data for w in ws]
-        xd = [x.data for x in xs]
-    if len(ws) != len(xs):
-        raise ValueError(f"dot needs equal lengths, got {len(ws)} ws and {len(xs)} xs")
-    if bias is None:
-        if not ws:
+    wd = [v.data for v in w if v.__class__ is Value]
+    xd = [v.data for v in x if v.__class__ is Value]
+    if len(wd) != len(w) or len(xd) != len(x) or (b is not None and b.__class__ is not Value):
+        w = _values(w, "ws")
+        x = _values(x, "xs")
+        if b is not None:
+            b = as_value(b, "bias")
+        wd = [v.data for v in w]
+        xd = [v.data for v in x]
+    if len(w) != len(x):
+        raise ValueError(f"dot needs equal lengths, got {len(w)} ws and {len(x)} xs")
+    if b is None:
+        if not w:
             return Value(0.0)
-        parents = (*ws, *xs)
-        data = _weighted_sum(wd, xd)
-    else:
-        parents = (*ws, *xs, bias)
-        data = _weighted_sum(wd, xd, bias.data)
-    if state.plain:
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        out._op = _DOT
-        out.parents = parents
-        return out
-    return _node(_DOT, parents, data)
+        return _make(_DOT, (*w, *x), _weighted_sum(wd, xd))
+    return _make(_DOT, (*w, *x, b), _weighted_sum(wd, xd, b.data))
 
 
-def _function(name: str):
-    method = getattr(Value, name)
-
-    def function(x):
-        return method(as_value(x, "x"))
-
-    function.__name__ = name
-    function.__doc__ = f"{name}(x) for a Value or a number, recorded in the graph."
-    return function
+# --------------------------------------------------------------------------
+# Gradients for chosen inputs
 
 
-exp = _function("exp")
-log = _function("log")
-tanh = _function("tanh")
-sigmoid = _function("sigmoid")
-relu = _function("relu")
-sin = _function("sin")
-cos = _function("cos")
-sqrt = _function("sqrt")
+@overload
+def grad(
+    output: Value,
+    inputs: Value | Iterable[Value],
+    create_graph: Literal[False] = False,
+    stop_at: Value | Iterable[Value] = (),
+) -> list[float]: ...
+
+
+@overload
+def grad(
+    output: Value,
+    inputs: Value | Iterable[Value],
+    create_graph: Literal[True],
+    stop_at: Value | Iterable[Value] = (),
+) -> list[Value]: ...
+
+
+@overload
+def grad(
+    output: Value,
+    inputs: Value | Iterable[Value],
+    create_graph: bool = False,
+    stop_at: Value | Iterable[Value] = (),
+) -> list[float] | list[Value]: ...
+
+
+def grad(
+    output: Value,
+    inputs: Value | Iterable[Value],
+    create_graph: bool = False,
+    stop_at: Value | Iterable[Value] = (),
+) -> list[float] | list[Value]:
+    """The gradients of ``output`` with respect to each of ``inputs``.
+
+    Args:
+        output: the Value to differentiate.
+        inputs: a Value or a sequence of Values.
+        create_graph: if True, the gradients are Values recorded in a new
+            graph (so they can be differentiated again); otherwise floats.
+        stop_at: Values treated as constants: no gradient flows through them
+            to their parents, so the result is the gradient along the paths
+            that avoid them (a stop node's own gradient is still given).
+
+    Returns:
+        A list with one gradient per input, 0 for an input that ``output``
+        does not depend on.  No ``.grad`` is changed.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad: output must be a Value, got {type_name(output)}")
+    if isinstance(inputs, Value):
+        inputs = [inputs]
+    elif not isinstance(inputs, Iterable):
+        raise TypeError(
+            f"grad: inputs must be a Value or a sequence of Values, got {type_name(inputs)}"
+        )
+    nodes = list(inputs)
+    for i, x in enumerate(nodes):
+        if not isinstance(x, Value):
+            raise TypeError(f"grad: inputs[{i}] must be a Value, got {type_name(x)}")
+    if isinstance(stop_at, Value):
+        stop_at = (stop_at,)
+    stops = list(stop_at)
+    for i, node in enumerate(stops):
+        if not isinstance(node, Value):
+            raise TypeError(f"grad: stop_at[{i}] must be a Value, got {type_name(node)}")
+    if not create_graph:
+        return backprop.gradients(output, nodes, 1.0, False, stops)
+    grads = backprop.gradients(output, nodes, Value(1.0), True, stops)
+    return [Value(0.0) if g is None else g for g in grads]

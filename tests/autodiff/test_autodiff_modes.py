@@ -9,7 +9,6 @@ import pytest
 import autodiff
 from autodiff import AnomalyError, GradcheckError, Value, detect_anomaly, no_grad
 
-
 # -- no_grad -----------------------------------------------------------------
 
 

@@ -9,7 +9,6 @@ import pytest
 import autodiff
 from autodiff import Value
 
-
 # -- Value itself ------------------------------------------------------------
 
 

@@ -379,7 +379,7 @@ class Expression:
             if isinstance(value, Value):
                 leaf = value
             elif isinstance(value, numbers.Real):
-                leaf = Value(value, label=key)
+                leaf = Value(float(value), label=key)
             else:
                 raise TypeError(
                     f"the value of {name!r} must be a real number or a Value, "

@@ -1,84 +1,26 @@
-"""Property-based gradient testing: Hypothesis strategies and a gradient assertion.
+"""Random expression graphs over the whole op table, at a point.
 
-This module is for writing tests, of the engine or of your own functions: it
-gives Hypothesis strategies for points inside an op's domain (`floats_in`,
-`points`) and for random expression graphs over the whole op table
-(`expressions`), and one assertion, `assert_gradients_close`, that compares
-the engine's gradients (or second derivatives) with an independent oracle —
-central differences, or PyTorch's float64 autograd — and fails with a table,
-one row per input.
-
-    from hypothesis import given
-    from autodiff.testing import assert_gradients_close, points
-
-    @given(points(2))
-    def test_my_loss(xs):
-        assert_gradients_close(lambda w, b: (w * 3.0 + b).tanh() ** 2, xs)
-
-and over random graphs of every op in the table:
-
-    from autodiff.testing import expressions
-
-    @given(expressions(n_inputs=3))
-    def test_engine(expr):
-        assert_gradients_close(expr, expr.point, oracle="torch")
-
-The strategies read `autodiff.ops.OPS`: the arity and the per-input domain of
-each entry ("any", "positive", "nonzero", "nonkink"), so a new table entry is
-drawn without any edit here.  Expressions are built at their point, one op
-at a time: an operand outside the op's domain is first moved inside it by a
-visible repair (``t*t + c`` for a positive input, ``t + c`` away from zero or
-a kink), operands are scaled down when a result would exceed `BOUND`, and an
-expression is kept only if, within ±`NEIGHBOURHOOD` of the point in every
-input, every op's input stays on its side of 0 (the edge of its domain), so
-that central differences are accurate there.
-
-Hypothesis is imported here and only here: ``import autodiff`` does not need
-it.  PyTorch is imported only when ``oracle="torch"`` is asked for.
+`expressions` is the Hypothesis strategy; it draws a `RandomExpression`,
+built op by op by `_Builder` so that it stays valid at its point, and shown
+by its formula (`_format`, the pretty-printer).
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 import operator
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
-try:
-    from hypothesis import assume
-    from hypothesis import strategies as st
-except ImportError as err:  # pragma: no cover - exercised in a subprocess test
-    raise ImportError(
-        "autodiff.testing needs Hypothesis (pip install hypothesis); "
-        "the rest of autodiff does not"
-    ) from err
+from hypothesis import assume
+from hypothesis import strategies as st
 
-from . import value as _value_module
-from .backprop import grad
-from .checks import _close, numerical_grad
-from .modes import no_grad
-from .ops import OPS
-from .value import Value, dot, sum as value_sum
-
-__all__ = [
-    "DEFAULT_TOLERANCES",
-    "DOMAINS",
-    "MARGIN",
-    "BOUND",
-    "NEIGHBOURHOOD",
-    "floats_in",
-    "points",
-    "expressions",
-    "RandomExpression",
-    "assert_gradients_close",
-]
-
-#: The domain names an op's inputs may have (`autodiff.ops.Op.domain`).
-DOMAINS = ("any", "positive", "nonzero", "nonkink")
-
-#: How far from 0 (the edge of "positive", the pole of "nonzero", the kink of
-#: "nonkink") drawn points and the inputs of every op in an expression stay.
-MARGIN = 0.1
+from .. import value as _value_module
+from ..arguments import is_int, type_name
+from ..modes import no_grad
+from ..ops import OPS
+from ..value import Value, dot
+from ..value import sum as value_sum
+from .strategies import DOMAINS, MARGIN, _domain_of, _floats, _in_domain, floats_in, points
 
 #: The largest magnitude of any value inside a drawn expression; keeps the
 #: round-off of central differences small against the gradients.
@@ -97,79 +39,12 @@ _EXPONENT_RANGE = (-2.0, 3.0)
 
 
 # --------------------------------------------------------------------------
-# Points
-
-
-def _check_domain(domain) -> str:
-    if not isinstance(domain, str) or domain not in DOMAINS:
-        raise ValueError(f"domain must be one of {', '.join(DOMAINS)}; got {domain!r}")
-    return domain
-
-
-def floats_in(domain: str = "any", *, bound: float = 3.0, margin: float = MARGIN):
-    """A strategy of finite floats inside one op-input domain.
-
-    Args:
-        domain: "any" (in [-bound, bound]), "positive" (in [margin, bound]),
-            "nonzero" or "nonkink" (margin <= |x| <= bound).
-        bound: the largest magnitude drawn.
-        margin: the distance kept from 0 by the restricted domains.
-
-    Returns:
-        A Hypothesis strategy of floats.
-    """
-    _check_domain(domain)
-    if not (isinstance(margin, (int, float)) and isinstance(bound, (int, float))):
-        raise TypeError(
-            f"bound and margin must be numbers, got {type(bound).__name__} "
-            f"and {type(margin).__name__}"
-        )
-    if not (0.0 < margin < bound < math.inf):
-        raise ValueError(
-            f"need 0 < margin < bound < inf, got margin={margin!r}, bound={bound!r}"
-        )
-    bound, margin = float(bound), float(margin)
-    if domain == "any":
-        return st.floats(-bound, bound)
-    if domain == "positive":
-        return st.floats(margin, bound)
-    return st.one_of(st.floats(margin, bound), st.floats(-bound, -margin))
-
-
-def points(n: int, domain="any", *, bound: float = 3.0, margin: float = MARGIN):
-    """A strategy of points: lists of ``n`` floats, each inside its domain.
-
-    Args:
-        n: the number of coordinates (>= 0).
-        domain: one domain name for every coordinate, or a sequence of ``n``
-            names (an op's ``domain``, for instance): see `floats_in`.
-        bound, margin: as in `floats_in`.
-
-    Returns:
-        A Hypothesis strategy of lists of floats.
-    """
-    if not isinstance(n, int) or isinstance(n, bool):
-        raise TypeError(f"n must be an int, got {type(n).__name__}")
-    if n < 0:
-        raise ValueError(f"n must be >= 0, got {n}")
-    if isinstance(domain, str):
-        domains = [domain] * n
-    else:
-        domains = list(domain)
-        if len(domains) != n:
-            raise ValueError(
-                f"domain must be one name or a sequence of n={n} names, got {len(domains)} names"
-            )
-    return st.tuples(*[floats_in(d, bound=bound, margin=margin) for d in domains]).map(list)
-
-
-# --------------------------------------------------------------------------
 # How to apply each op: to Values (through the public operators and
 # functions), and to torch tensors.  An op not listed is applied through its
 # `Value` method when it has one (a new unary op), else through the engine's
 # general node constructor.
 
-_OPERATORS = {
+_OPERATORS: dict[str, Callable[..., Any]] = {
     "+": operator.add,
     "-": operator.sub,
     "*": operator.mul,
@@ -230,21 +105,6 @@ def _apply_torch(name: str, args: list):
     return function(tensors[0])
 
 
-def _domain_of(op, i: int) -> str:
-    """The domain of input ``i`` of ``op`` (an n-ary op lists one, for all)."""
-    if not op.domain:
-        return "any"
-    return op.domain[i] if i < len(op.domain) else op.domain[-1]
-
-
-def _in_domain(domain: str, v: float, margin: float) -> bool:
-    if domain == "positive":
-        return v > margin
-    if domain in ("nonzero", "nonkink"):
-        return abs(v) >= margin
-    return True
-
-
 # --------------------------------------------------------------------------
 # Expressions
 
@@ -277,7 +137,7 @@ class RandomExpression:
     def __init__(self, n_inputs: int, point: Sequence[float], steps) -> None:
         """Args: as the attributes of the same names (`expressions` makes
         these; build one by hand to pin down a case found by Hypothesis)."""
-        if not isinstance(n_inputs, int) or n_inputs < 0:
+        if not is_int(n_inputs) or n_inputs < 0:
             raise ValueError(f"n_inputs must be an int >= 0, got {n_inputs!r}")
         if len(point) != n_inputs:
             raise ValueError(f"point must have n_inputs={n_inputs} coordinates, got {len(point)}")
@@ -296,10 +156,10 @@ class RandomExpression:
                 elif type(a) is not float:
                     raise TypeError(
                         f"steps[{i}]: an argument is a node index (int) or a constant "
-                        f"(float), got {type(a).__name__}"
+                        f"(float), got {type_name(a)}"
                     )
         self.ops_used = frozenset(name for name, _ in self.steps)
-        self._formula = None
+        self._formula: str | None = None
 
     def _run(self, inputs, apply_op, record=None):
         nodes = list(inputs)
@@ -458,7 +318,7 @@ class _Builder:
             # there: keep the exponent clear of 0.
             return [base, self.fit(self.pick(), "nonzero")]
         if name in ("+", "-", "*", "/"):
-            args = [self.pick(), self.pick()]
+            args: list[int | float] = [self.pick(), self.pick()]
             if self.maybe_constant():  # 2 - x or x - 2: reflected or plain
                 side = self.draw(st.sampled_from((0, 1)))
                 args[side] = self.constant(_domain_of(op, side))
@@ -552,8 +412,8 @@ def expressions(n_inputs: int = 2, max_ops: int = 8, ops=None):
         and shows its formula in its repr, so a failing example reads well.
     """
     for name, value in (("n_inputs", n_inputs), ("max_ops", max_ops)):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+        if not is_int(value):
+            raise TypeError(f"{name} must be an int, got {type_name(value)}")
         if value < 1:
             raise ValueError(f"{name} must be >= 1, got {value}")
     if ops is None:
@@ -587,175 +447,3 @@ def expressions(n_inputs: int = 2, max_ops: int = 8, ops=None):
         return expr
 
     return draw_expression()
-
-
-# --------------------------------------------------------------------------
-# The assertion
-
-#: (atol, rtol) by (oracle, order) when not given.
-DEFAULT_TOLERANCES = {
-    ("central", 1): (1e-6, 1e-5),
-    ("central", 2): (1e-5, 1e-4),
-    ("torch", 1): (1e-12, 1e-9),
-    ("torch", 2): (1e-12, 1e-9),
-}
-
-
-def _floats(xs) -> list[float]:
-    if isinstance(xs, (str, bytes)) or not hasattr(xs, "__iter__"):
-        raise TypeError(f"xs must be a sequence of numbers, got {type(xs).__name__}")
-    out = []
-    for i, x in enumerate(xs):
-        if isinstance(x, Value):
-            x = x.data
-        if not isinstance(x, numbers.Real):  # NumPy scalars are Real; str is not
-            raise TypeError(f"xs[{i}] must be a real number, got {type(x).__name__}")
-        out.append(float(x))
-    return out
-
-
-def _call(f: Callable, args, what: str):
-    out = f(*args)
-    if not isinstance(out, Value):
-        raise TypeError(f"{what} must return a Value, got {type(out).__name__}")
-    return out
-
-
-def _engine_derivatives(f: Callable, xs: list[float], order: int):
-    """The engine's gradient (by ``backward()``) or Hessian (by nested `grad`)."""
-    leaves = [Value(x, label=f"x{i}") for i, x in enumerate(xs)]
-    out = _call(f, leaves, "f")
-    if order == 1:
-        out.backward()
-        return [leaf.grad for leaf in leaves]
-    first = grad(out, leaves, create_graph=True)
-    return [grad(g, leaves) for g in first]
-
-
-def _central_derivatives(f: Callable, xs: list[float], order: int, eps: float):
-    """Central differences: of f (order 1), or of the engine's gradient of f
-    (order 2, so the first derivatives, checked separately, are the base)."""
-    if order == 1:
-        return numerical_grad(f, xs, eps)
-    n = len(xs)
-    columns = []
-    for j in range(n):
-        sides = []
-        for step in (eps, -eps):
-            moved = list(xs)
-            moved[j] += step
-            leaves = [Value(x) for x in moved]
-            sides.append(grad(_call(f, leaves, "f"), leaves))
-        columns.append([(sides[0][i] - sides[1][i]) / (2.0 * eps) for i in range(n)])
-    return [[columns[j][i] for j in range(n)] for i in range(n)]
-
-
-def _torch_derivatives(f: Callable, xs: list[float], order: int):
-    """PyTorch float64 autograd of ``f.torch`` (or of ``f`` on tensors)."""
-    try:
-        import torch
-    except ImportError as err:
-        raise ImportError('oracle="torch" needs PyTorch (pip install torch)') from err
-    tf = getattr(f, "torch", None) or f
-    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
-    n = len(ts)
-    try:
-        out = tf(*ts)
-    except (TypeError, AttributeError) as err:
-        raise TypeError(
-            'oracle="torch" calls f with float64 torch tensors, and f failed on them '
-            f"({type(err).__name__}: {err}); write f with operators and methods "
-            "(x.exp(), x.tanh(), ...) or give it a .torch attribute"
-        ) from err
-    if not isinstance(out, torch.Tensor):
-        raise TypeError(f"f on torch tensors must return a tensor, got {type(out).__name__}")
-
-    def gradients(y, **kwargs):
-        if not y.requires_grad:
-            return [None] * n
-        return torch.autograd.grad(y, ts, allow_unused=True, **kwargs)
-
-    if order == 1:
-        return [0.0 if g is None else g.item() for g in gradients(out)]
-    rows = []
-    for g in gradients(out, create_graph=True):
-        row = [None] * n if g is None else gradients(g, retain_graph=True)
-        rows.append([0.0 if h is None else h.item() for h in row])
-    return rows
-
-
-def assert_gradients_close(
-    f: Callable,
-    xs,
-    *,
-    oracle: str = "central",
-    order: int = 1,
-    atol: float | None = None,
-    rtol: float | None = None,
-    eps: float | None = None,
-):
-    """Assert that the engine differentiates ``f`` at ``xs`` as an oracle does.
-
-    Args:
-        f: called as ``f(*values)`` with one leaf Value per input; returns a
-            Value.  A `RandomExpression` works as is.
-        xs: the point, a sequence of real numbers.
-        oracle: "central" — central differences of ``f`` for order 1, of the
-            engine's first derivatives for order 2; or "torch" — PyTorch
-            float64 autograd (double backward for order 2) of ``f.torch`` if
-            ``f`` has that attribute, else of ``f`` itself called on tensors.
-        order: 1 compares the gradient (the engine's by ``backward()``);
-            2 the Hessian (the engine's by nested ``grad(create_graph=True)``).
-        atol, rtol: a derivative passes when |engine − oracle| <= atol +
-            rtol·|oracle| (nan only against nan, ±inf only against itself);
-            defaults in `DEFAULT_TOLERANCES`.
-        eps: the central-difference step; default 1e-6 (order 1), 1e-5 (order 2).
-
-    Returns:
-        The engine's derivatives: a list (order 1) or a list of rows (order 2).
-
-    Raises:
-        AssertionError: some derivative disagrees; the message is a table with
-            a row per derivative: point, engine, oracle, difference.
-    """
-    if oracle not in ("central", "torch"):
-        raise ValueError(f'oracle must be "central" or "torch", got {oracle!r}')
-    if order not in (1, 2) or isinstance(order, bool):
-        raise ValueError(f"order must be 1 or 2, got {order!r}")
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
-    xs = _floats(xs)
-    default_atol, default_rtol = DEFAULT_TOLERANCES[oracle, order]
-    atol = default_atol if atol is None else atol
-    rtol = default_rtol if rtol is None else rtol
-    eps = (1e-6 if order == 1 else 1e-5) if eps is None else eps
-
-    engine = _engine_derivatives(f, xs, order)
-    if oracle == "central":
-        expected = _central_derivatives(f, xs, order, eps)
-    else:
-        expected = _torch_derivatives(f, xs, order)
-
-    if order == 1:
-        rows = [(f"d/dx{i}", xs[i], engine[i], expected[i]) for i in range(len(xs))]
-    else:
-        rows = [
-            (f"d2/dx{i}dx{j}", None, engine[i][j], expected[i][j])
-            for i in range(len(xs))
-            for j in range(len(xs))
-        ]
-    bad = [not _close(a, e, atol, rtol) for _, _, a, e in rows]
-    if any(bad):
-        name = repr(f) if isinstance(f, RandomExpression) else getattr(f, "__qualname__", repr(f))
-        header = f"  {'derivative':<14}{'x':>24}{'engine':>24}{oracle:>24}{'|diff|':>12}"
-        lines = [
-            f"  {label:<14}{'' if x is None else repr(x):>24}{a!r:>24}{e!r:>24}"
-            f"{abs(a - e):>12.3g}{'   <- mismatch' if b else ''}"
-            for (label, x, a, e), b in zip(rows, bad)
-        ]
-        raise AssertionError(
-            f"{sum(bad)} of {len(rows)} order-{order} derivatives of {name} at xs={xs} "
-            f"disagree with the {oracle} oracle (atol={atol}, rtol={rtol}):\n"
-            + "\n".join([header, *lines])
-        )
-    return engine
