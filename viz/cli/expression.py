@@ -51,6 +51,7 @@ import numbers
 import operator
 import unicodedata
 import warnings
+from typing import cast
 from collections.abc import Mapping
 
 from autodiff import Value
@@ -379,7 +380,8 @@ class Expression:
             if isinstance(value, Value):
                 leaf = value
             elif isinstance(value, numbers.Real):
-                leaf = Value(float(value), label=key)
+                # Value checks the number itself (a too-large int, say)
+                leaf = Value(cast(float, value), label=key)
             else:
                 raise TypeError(
                     f"the value of {name!r} must be a real number or a Value, "
