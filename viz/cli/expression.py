@@ -51,8 +51,8 @@ import numbers
 import operator
 import unicodedata
 import warnings
-from typing import cast
 from collections.abc import Mapping
+from typing import cast
 
 from autodiff import Value
 from autodiff.arguments import is_real, type_name
