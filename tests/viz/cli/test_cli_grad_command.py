@@ -313,3 +313,62 @@ def test_version(capsys):
     status, out, _ = run(capsys, "--version")
     assert status == 0
     assert out.strip() == f"chainrule {version('chainrule')}"
+
+
+# --svg onto special files (all made in tmp_path, never the machine's /dev)
+
+
+def _private_null(tmp_path):
+    import stat
+
+    path = tmp_path / "null"
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, AttributeError, OSError) as e:
+        pytest.skip(f"cannot make a character device here: {e}")
+    return path
+
+
+def test_svg_onto_a_device_writes_it_and_keeps_it(capsys, tmp_path, require_dot):
+    import stat
+
+    null = _private_null(tmp_path)
+    status, out, err = run(capsys, "grad", "x*x", "--at", "x=1", "--svg", str(null))
+    assert status == 0 and err == ""
+    assert stat.S_ISCHR(os.lstat(null).st_mode)  # still the device
+    assert [p.name for p in tmp_path.iterdir()] == ["null"]
+
+
+def test_svg_through_a_symlink_writes_its_target(capsys, tmp_path, require_dot):
+    target = tmp_path / "real.svg"
+    target.write_text("old")
+    link = tmp_path / "link.svg"
+    link.symlink_to("real.svg")
+    status, out, err = run(capsys, "grad", "x*x", "--at", "x=1", "--svg", str(link))
+    assert status == 0 and err == ""
+    assert link.is_symlink()
+    assert ET.fromstring(target.read_text()).tag.endswith("svg")
+    assert f"graph: {link}" in out
+
+
+def test_svg_onto_a_fifo_without_reader_is_one_line_before_any_work(
+    capsys, tmp_path, require_dot
+):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    status, out, err = run(capsys, "grad", "x*x", "--at", "x=1", "--svg", str(fifo))
+    assert_user_error(status, out, err, "FIFO", "no process is reading")
+    assert out == ""
+
+
+def test_svg_onto_a_socket_is_refused(capsys, tmp_path, require_dot):
+    import socket
+
+    path = tmp_path / "s"
+    with socket.socket(socket.AF_UNIX) as s:
+        try:
+            s.bind(str(path))
+        except OSError as e:
+            pytest.skip(f"cannot bind a socket in tmp_path: {e}")
+        status, out, err = run(capsys, "grad", "x", "--at", "x=1", "--svg", str(path))
+    assert_user_error(status, out, err, "is a socket")
