@@ -351,6 +351,17 @@ class Neuron(Module):
             init=_zero,
         )
 
+    # Pickling and copying (multiprocessing ships modules so): the state is
+    # the attributes less the activation function, found again by name.
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_g", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._g = ACTIVATIONS[self._activation]
+
     @classmethod
     def parameter_count(cls, architecture: Mapping[str, Any]) -> int:
         """How many parameters `architecture` describes: nin + 1."""
