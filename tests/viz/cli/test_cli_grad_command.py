@@ -372,3 +372,23 @@ def test_svg_onto_a_socket_is_refused(capsys, tmp_path, require_dot):
             pytest.skip(f"cannot bind a socket in tmp_path: {e}")
         status, out, err = run(capsys, "grad", "x", "--at", "x=1", "--svg", str(path))
     assert_user_error(status, out, err, "is a socket")
+
+
+@pytest.mark.parametrize(
+    "expression, at, note",
+    [
+        ("\u0445*\u0445", "x=1", "'x' (Latin) and '\u0445' (Cyrillic) look alike"),
+        ("x*x", "\u0445=1", "'\u0445' (Cyrillic) and 'x' (Latin) look alike"),
+        ("\u03bd + 1", "v=1", "'v' (Latin) and '\u03bd' (Greek) look alike"),
+        ("c\u043est", "cost=1", "'cost' (Latin) and 'c\u043est' (Latin/Cyrillic) look alike"),
+    ],
+)
+def test_a_homoglyph_says_the_names_differ_in_script(capsys, expression, at, note):
+    status, out, err = run(capsys, "grad", expression, "--at", at)
+    assert_user_error(status, out, err, "unknown variable", note, "different letters")
+
+
+def test_names_that_merely_differ_get_no_lookalike_note(capsys):
+    status, out, err = run(capsys, "grad", "x*y", "--at", "x=1,y=2,z=3")
+    assert_user_error(status, out, err, "unknown variable 'z'")
+    assert "look alike" not in err
