@@ -13,7 +13,7 @@ from typing import Iterable
 
 from .graph import topological_order
 from .modes import AnomalyError, state
-from .ops import FLOAT, GRAPH
+from .ops import FLOAT, GRAPH, MASKED, MaskedNode, contribution
 
 
 def _partials(node, create_graph: bool):
@@ -56,8 +56,10 @@ def _cotangents(root, seed, create_graph: bool, stop_at=frozenset()) -> dict:
         if anomaly:
             _check_backward(node, g, partials)
         for parent, d in zip(parents, partials):
+            # A masked partial contributes an exact zero (see ops.MASKED).
+            gd = contribution(g, d)
             previous = get(parent)
-            cot[parent] = g * d if previous is None else previous + g * d
+            cot[parent] = gd if previous is None else previous + gd
     return cot
 
 
@@ -67,6 +69,8 @@ def _check_backward(node, g, partials) -> None:
     if g_data != g_data:
         return  # already nan on arrival: the op that made it has been checked
     for i, d in enumerate(partials):
+        if d is MASKED or type(d) is MaskedNode:
+            continue  # contributes an exact zero
         d_data = d.data if hasattr(d, "data") else d
         if g_data * d_data != g_data * d_data:
             inputs = ", ".join(repr(p.data) for p in node.parents)
