@@ -8,7 +8,10 @@ nodes, so derivatives of any order come from nesting it.
 
 from __future__ import annotations
 
+import operator
 import threading
+from collections import deque
+from itertools import repeat
 from typing import Iterable
 
 from .graph import topological_order
@@ -95,9 +98,37 @@ def backward(root) -> None:
     per call whatever it held before (micrograd re-propagates accumulated
     intermediate grads on a second call; this does not).  Passes started from
     several threads run one at a time, so each adds its gradients in full.
+
+    The pass is all or nothing: every sum is completed in the ``_g`` slots
+    before any ``.grad`` changes, and the sums are then added in one step that
+    Ctrl-C does not split.  An interrupted ``backward()`` (KeyboardInterrupt,
+    or an error in a rule) leaves every ``.grad`` as it was.
     """
     with _backward_lock:
-        _accumulate(topological_order(root), root, state.anomaly)
+        order = topological_order(root)
+        _accumulate(order, root, state.anomaly)
+        _commit(order)
+
+
+_grad_of = operator.attrgetter("grad")
+_g_of = operator.attrgetter("_g")
+
+
+def _commit(order: list) -> None:
+    """Add each node's ``_g`` into its ``.grad``, all or nothing.
+
+    The new values are computed first (no effect), then stored; both passes
+    are C loops (map over slot getters and setattr), in which Python runs no
+    signal handler, so a Ctrl-C waits until they are done.  Should one still
+    land during the stores, they are finished (storing is idempotent) before
+    the interrupt goes on.
+    """
+    totals = list(map(operator.add, map(_grad_of, order), map(_g_of, order)))
+    try:
+        deque(map(setattr, order, repeat("grad"), totals), maxlen=0)
+    except BaseException:
+        deque(map(setattr, order, repeat("grad"), totals), maxlen=0)
+        raise
 
 
 def _accumulate(order: list, root, anomaly: bool) -> None:
@@ -111,8 +142,7 @@ def _accumulate(order: list, root, anomaly: bool) -> None:
         node._g = 0.0
     root._g = 1.0
     for node in reversed(order):
-        g = node._g
-        node.grad += g
+        g = node._g  # complete: every child has been walked (.grad: see _commit)
         parents = node.parents
         if not parents:
             continue
