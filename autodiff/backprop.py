@@ -13,12 +13,15 @@ nodes only by their attributes (``parents``, ``data``, ``_op``, ``grad``,
 
 from __future__ import annotations
 
+import operator
 import threading
+from collections import deque
+from itertools import repeat
 from typing import Any, Iterable
 
 from .graph import topological_order
 from .modes import AnomalyError, state
-from .ops import FLOAT, GRAPH
+from .ops import FLOAT, GRAPH, MASKED, MaskedNode, contribution
 
 
 def _partials(node: Any, create_graph: bool) -> Any:
@@ -46,6 +49,8 @@ def _check_backward(node: Any, g: Any, partials: Any) -> None:
     if g_data != g_data:
         return  # already nan on arrival: the op that made it has been checked
     for i, d in enumerate(partials):
+        if d is MASKED or type(d) is MaskedNode:
+            continue  # contributes an exact zero
         d_data = d.data if hasattr(d, "data") else d
         if g_data * d_data != g_data * d_data:
             inputs = ", ".join(repr(p.data) for p in node.parents)
@@ -56,23 +61,23 @@ def _check_backward(node: Any, g: Any, partials: Any) -> None:
             )
 
 
-def _propagate(order: list, create_graph: bool, anomaly: bool, accumulate: bool) -> None:
+def _propagate(order: list, create_graph: bool, anomaly: bool) -> None:
     """The chain rule, once, for `backward` and `gradients` alike.
 
     ``order`` is topological (parents first) and every node's ``_g`` holds its
     starting sum: the seed at the root, zero elsewhere (None with
     ``create_graph``, so that a first contribution is taken as it is rather
     than added to a constant 0 node).  Walking children-first, each node's
-    ``_g`` is complete when it is reached; it is added to ``.grad`` when
-    ``accumulate`` (`backward`), then pushed to the parents as ``_g`` × local
-    derivative.  Rules are called without building argument lists for one-
-    and two-input ops: this loop is most of a training step's time.
+    ``_g`` is complete when it is reached, and is pushed to the parents as
+    ``_g`` × local derivative (`backward` then adds the sums into ``.grad``,
+    see `_commit`).  A masked local derivative (`ops.MASKED`) contributes an
+    exact zero whatever ``_g`` is, as PyTorch's ``where`` does.  Rules are
+    called without building argument lists for one- and two-input ops: this
+    loop is most of a training step's time.
     """
     general = create_graph or anomaly
     for node in reversed(order):
         g = node._g
-        if accumulate:
-            node.grad += g
         parents = node.parents
         if not parents:
             continue
@@ -83,8 +88,9 @@ def _propagate(order: list, create_graph: bool, anomaly: bool, accumulate: bool)
                 _check_backward(node, g, partials)
             if create_graph:
                 for parent, d in zip(parents, partials):
+                    gd = contribution(g, d)
                     previous = parent._g
-                    parent._g = g * d if previous is None else previous + g * d
+                    parent._g = gd if previous is None else previous + gd
                 continue
         elif op.arity == 2:
             x, y = parents
@@ -119,13 +125,40 @@ def backward(root: Any) -> None:
     per call whatever it held before (micrograd re-propagates accumulated
     intermediate grads on a second call; this does not).  Passes started from
     several threads run one at a time, so each adds its gradients in full.
+
+    The pass is all or nothing: every sum is completed in the ``_g`` slots
+    before any ``.grad`` changes, and the sums are then added in one step that
+    Ctrl-C does not split.  An interrupted ``backward()`` (KeyboardInterrupt,
+    or an error in a rule) leaves every ``.grad`` as it was.
     """
     with _lock:
         order = topological_order(root)
         for node in order:
             node._g = 0.0
         root._g = 1.0
-        _propagate(order, False, state.anomaly, True)
+        _propagate(order, False, state.anomaly)
+        _commit(order)
+
+
+_grad_of = operator.attrgetter("grad")
+_g_of = operator.attrgetter("_g")
+
+
+def _commit(order: list) -> None:
+    """Add each node's ``_g`` into its ``.grad``, all or nothing.
+
+    The new values are computed first (no effect), then stored; both passes
+    are C loops (map over slot getters and setattr), in which Python runs no
+    signal handler, so a Ctrl-C waits until they are done.  Should one still
+    land during the stores, they are finished (storing is idempotent) before
+    the interrupt goes on.
+    """
+    totals = list(map(operator.add, map(_grad_of, order), map(_g_of, order)))
+    try:
+        deque(map(setattr, order, repeat("grad"), totals), maxlen=0)
+    except BaseException:
+        deque(map(setattr, order, repeat("grad"), totals), maxlen=0)
+        raise
 
 
 def gradients(
@@ -160,12 +193,12 @@ def gradients(
                 node._g = zero
         root._g = seed
         if not create_graph:
-            _propagate(order, False, state.anomaly, False)
+            _propagate(order, False, state.anomaly)
             return [x._g for x in inputs]
         # Record the derivative's graph even inside no_grad, as PyTorch does.
         state.push(True, state.anomaly)
         try:
-            _propagate(order, True, state.anomaly, False)
+            _propagate(order, True, state.anomaly)
             return [x._g for x in inputs]
         finally:
             state.pop()

@@ -120,6 +120,11 @@ class _FloatMath:
     def value(x: float) -> float:
         return x
 
+    @staticmethod
+    def mask(make) -> float:
+        # a first-order masked partial is an exact zero (see `_Masked`)
+        return MASKED
+
 
 class _GraphMath:
     """The rule namespace for `Value` inputs: each function records new nodes."""
@@ -136,9 +141,80 @@ class _GraphMath:
     def value(x) -> float:
         return x.data if hasattr(x, "data") else x
 
+    @staticmethod
+    def mask(make):
+        # the partial's node is kept, for the higher derivatives it carries
+        return MaskedNode(make())
+
 
 FLOAT = _FloatMath()
 GRAPH = _GraphMath()
+
+
+class _Masked(float):
+    """The local derivative of an input that PyTorch masks out: its
+    contribution is exactly +0.0 whatever the incoming gradient, even inf or
+    nan (torch's backward is a ``where``, not a product: relu's is
+    ``where(x <= 0, 0, grad)``, pow's ``where(exponent == 0, 0, ...)``).
+
+    It equals 0.0 wherever a partial is read as a number.  ``g * MASKED``
+    for a float ``g`` is 0.0: being a float subclass with its own
+    ``__rmul__``, it is asked before ``float.__mul__``.  With a `Value` ``g``
+    (``create_graph``) the engine asks `masked` for a constant zero node.
+    """
+
+    __slots__ = ()
+
+    def __rmul__(self, other):
+        return 0.0
+
+    __mul__ = __rmul__
+
+    def __repr__(self) -> str:
+        return "MASKED"
+
+
+#: See `_Masked`.
+MASKED = _Masked(0.0)
+
+
+class MaskedNode:
+    """A masked partial under ``create_graph`` that keeps its node: a partial
+    whose value is 0 but whose derivatives are not (d(x^y)/dx = y·x^(y-1) at
+    y = 0 still varies with y).  Its contribution is ``g * node`` when that
+    is an exact 0 (a finite ``g``, a node of value 0), else a constant zero,
+    never the nan of inf·0.  See `contribution`.
+    """
+
+    __slots__ = ("node",)
+
+    def __init__(self, node) -> None:
+        self.node = node
+
+    def __repr__(self) -> str:
+        return f"MaskedNode({self.node!r})"
+
+
+def masked(g):
+    """The contribution of a masked input for the incoming gradient ``g``:
+    0.0, or a constant zero node of ``g``'s type when ``g`` is a `Value`
+    (so that it has no derivative either, as in PyTorch)."""
+    return 0.0 if isinstance(g, float) else type(g)(0.0)
+
+
+def contribution(g, d):
+    """What a parent receives through a partial ``d`` for the incoming
+    gradient ``g``: ``g * d``, except for a masked partial (see `MASKED`,
+    `MaskedNode`), which contributes an exact zero whatever ``g`` is."""
+    if d is MASKED:
+        return masked(g)
+    if type(d) is MaskedNode:
+        node = d.node
+        g_data = g.data if hasattr(g, "data") else g
+        if node.data == 0.0 and math.isfinite(g_data):
+            return g * node
+        return masked(g)
+    return g * d
 
 
 # --------------------------------------------------------------------------
@@ -204,11 +280,12 @@ def _dpow_dexponent(F, x, y, r):
 
 
 def _dpow_dbase(F, x, y):
-    # d x^y/dx = y x^(y-1); taken as 0 at y = 0, x = 0 where the formula
-    # gives 0·inf (PyTorch's value); elsewhere the formula, which keeps the
-    # dependence on y that higher derivatives need
-    if F.value(y) == 0.0 and F.value(x) == 0.0:
-        return 0.0
+    # d x^y/dx = y x^(y-1); masked to an exact 0 at y = 0, whatever x and the
+    # incoming gradient (PyTorch's where(exponent == 0, 0, ...): no 0·inf at
+    # x = 0 or x = 5e-324, no inf·0 from above); elsewhere the formula, which
+    # keeps the dependence on y that higher derivatives need
+    if F.value(y) == 0.0:
+        return F.mask(lambda: y * F.pow(x, y - 1.0))
     return y * F.pow(x, y - 1.0)
 
 
@@ -268,6 +345,7 @@ CODE_GLOBALS = {
     "_sin": math.sin,
     "_cos": math.cos,
     "_sqrt": math.sqrt,
+    "_MASKED": MASKED,
 }
 
 
@@ -292,7 +370,7 @@ def _dot_partials_code(xs, r) -> tuple:
     return (*xs[n : 2 * n], *xs[:n], *(("1.0",) if len(xs) & 1 else ()))
 
 
-_POW_DBASE = "(0.0 if {y} == 0.0 and {x} == 0.0 else {y} * _pow({x}, {y} - 1.0))"
+_POW_DBASE = "(_MASKED if {y} == 0.0 else {y} * _pow({x}, {y} - 1.0))"
 
 _ENTRIES = [
     # d(x+y)/dx = 1 ; d(x+y)/dy = 1
@@ -348,10 +426,12 @@ _ENTRIES = [
     Op("sigmoid", 1, sigmoid, lambda F, x, r: (r * (1.0 - r),), ("any",), function=True,
        forward_code="(1.0 / (1.0 + _exp(-{x})) if {x} >= 0.0 else _exp({x}) / (1.0 + _exp({x})))",
        partials_code=("{r} * (1.0 - {r})",)),
-    # d relu(x)/dx = 1 for x > 0, else 0 (0 at the kink, as PyTorch)
-    Op("relu", 1, relu, lambda F, x, r: (1.0 if x > 0.0 else 0.0,), ("nonkink",), function=True,
-       forward_code="({x} if {x} > 0.0 or {x} != {x} else 0.0)",
-       partials_code=("(1.0 if {x} > 0.0 else 0.0)",)),
+    # d relu(x)/dx = 1 for x > 0, else 0 (0 at the kink), the 0 masked as
+    # PyTorch's where(x <= 0, 0, grad): nothing passes, not even inf or nan;
+    # a nan x passes the gradient, as there
+    Op("relu", 1, relu, lambda F, x, r: (MASKED if F.value(x) <= 0.0 else 1.0,), ("nonkink",),
+       function=True, forward_code="({x} if {x} > 0.0 or {x} != {x} else 0.0)",
+       partials_code=("(_MASKED if {x} <= 0.0 else 1.0)",)),
     # d sin x/dx = cos x
     Op("sin", 1, sin, lambda F, x, r: (F.cos(x),), ("any",), function=True,
        forward_code="_sin({x})", partials_code=("_cos({x})",)),

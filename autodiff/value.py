@@ -299,6 +299,23 @@ class Value:
         """A new leaf with the same data and label, outside any graph."""
         return Value(self.data, self.label)
 
+    def __deepcopy__(self, memo: dict) -> "Value":
+        """A copy of the graph below this node (data, grad, label, op and
+        parents; the ops are shared, being immutable table entries).
+
+        Iterative, parents first, so graphs of any depth copy; nodes already
+        in ``memo`` (shared with other copied objects) are reused.
+        """
+        for node in topological_order(self):
+            if id(node) in memo:
+                continue
+            twin = _new(type(node))
+            twin.data, twin.grad, twin.label, twin._op = node.data, node.grad, node.label, node._op
+            twin.parents = tuple(memo[id(p)] for p in node.parents)
+            twin._g = 0.0
+            memo[id(node)] = twin
+        return memo[id(self)]
+
     # -- comparisons (on data; equality stays identity) ---------------------
 
     def __lt__(self, other: Operand) -> bool:

@@ -127,6 +127,43 @@ def _described(architecture: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
     return architecture
 
 
+#: The most parameters ``from_architecture`` builds (each is a `Value` of
+#: about 100 bytes; a checkpoint is bounded by `nn.serialization.MAX_BYTES`).
+MAX_PARAMETERS = 10_000_000
+
+
+def _size(architecture: Mapping[str, Any], key: str) -> int:
+    return integer(architecture.get(key), key, minimum=1)
+
+
+def _sizes(architecture: Mapping[str, Any]) -> tuple[int, list[int]]:
+    """``nin`` and ``nouts`` of an MLP architecture, checked, without building."""
+    nin = _size(architecture, "nin")
+    nouts = architecture.get("nouts")
+    if not isinstance(nouts, list) or not nouts:
+        raise ValueError(f"'nouts' must be a non-empty list of layer sizes, got {nouts!r}")
+    return nin, [integer(n, f"nouts[{i}]", minimum=1) for i, n in enumerate(nouts)]
+
+
+def _bounded(count: int, architecture: Mapping[str, Any]) -> None:
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"the architecture has {count:,} parameters, more than the "
+            f"{MAX_PARAMETERS:,} (nn.layers.MAX_PARAMETERS) a module is built with"
+        )
+
+
+def _neuron_names(nin: int) -> list[str]:
+    names = [f"w.{k}" for k in range(nin)]
+    names.append("b")
+    return names
+
+
+def _layer_names(nin: int, nout: int) -> list[str]:
+    inner = _neuron_names(nin)
+    return [f"neurons.{j}.{name}" for j in range(nout) for name in inner]
+
+
 def _field(architecture: Mapping[str, Any], key: str) -> Any:
     # Missing or wrong fields are left to the constructor's checks, which
     # name the argument (``nin must be an int, got NoneType``).
@@ -304,6 +341,7 @@ class Neuron(Module):
         weights (see `Module.from_architecture`)."""
         arch = _described(architecture, "Neuron")
         opts = _given(options)
+        _bounded(cls.parameter_count(arch), arch)
         return cls(
             _field(arch, "nin"),
             _field(arch, "activation"),
@@ -312,6 +350,27 @@ class Neuron(Module):
             weighted_sum=_mode(opts),
             init=_zero,
         )
+
+    # Pickling and copying (multiprocessing ships modules so): the state is
+    # the attributes less the activation function, found again by name.
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_g", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._g = ACTIVATIONS[self._activation]
+
+    @classmethod
+    def parameter_count(cls, architecture: Mapping[str, Any]) -> int:
+        """How many parameters `architecture` describes: nin + 1."""
+        return _size(_described(architecture, "Neuron"), "nin") + 1
+
+    @classmethod
+    def parameter_names(cls, architecture: Mapping[str, Any]) -> list[str]:
+        """The `named_parameters` names of the neuron `architecture` describes."""
+        return _neuron_names(_size(_described(architecture, "Neuron"), "nin"))
 
     def __repr__(self) -> str:
         return (
@@ -447,6 +506,7 @@ class Layer(Module):
         neuron is restored neuron by neuron."""
         arch = _described(architecture, "Layer")
         opts = _given(options)
+        _bounded(cls.parameter_count(arch), arch)
         recorded = arch.get("activation")
         layer = cls(
             _field(arch, "nin"),
@@ -470,6 +530,18 @@ class Layer(Module):
             )
         for neuron, name in zip(self.neurons, recorded):
             neuron.activation = name
+
+    @classmethod
+    def parameter_count(cls, architecture: Mapping[str, Any]) -> int:
+        """How many parameters `architecture` describes: nout·(nin + 1)."""
+        arch = _described(architecture, "Layer")
+        return _size(arch, "nout") * (_size(arch, "nin") + 1)
+
+    @classmethod
+    def parameter_names(cls, architecture: Mapping[str, Any]) -> list[str]:
+        """The `named_parameters` names of the layer `architecture` describes."""
+        arch = _described(architecture, "Layer")
+        return _layer_names(_size(arch, "nin"), _size(arch, "nout"))
 
     def __repr__(self) -> str:
         return (
@@ -614,6 +686,7 @@ class MLP(Module):
         was recorded per neuron is restored neuron by neuron."""
         arch = _described(architecture, "MLP")
         opts = _given(options)
+        _bounded(cls.parameter_count(arch), arch)
         activations = arch.get("activations")
         if not isinstance(activations, list) or not activations:
             raise ValueError(f"'activations' must be a non-empty list, got {activations!r}")
@@ -629,6 +702,22 @@ class MLP(Module):
         for layer, recorded in zip(model.layers, activations):
             layer._restore_activations(recorded)
         return model
+
+    @classmethod
+    def parameter_count(cls, architecture: Mapping[str, Any]) -> int:
+        """How many parameters `architecture` describes: Σₗ nₗ·(nₗ₋₁ + 1)."""
+        nin, nouts = _sizes(_described(architecture, "MLP"))
+        fan_in = [nin, *nouts]
+        return sum(n * (fan_in[i] + 1) for i, n in enumerate(nouts))
+
+    @classmethod
+    def parameter_names(cls, architecture: Mapping[str, Any]) -> list[str]:
+        """The `named_parameters` names of the MLP `architecture` describes."""
+        nin, nouts = _sizes(_described(architecture, "MLP"))
+        fan_in = [nin, *nouts]
+        return [
+            f"layers.{i}.{name}" for i, n in enumerate(nouts) for name in _layer_names(fan_in[i], n)
+        ]
 
     def __repr__(self) -> str:
         return (

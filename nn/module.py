@@ -125,6 +125,19 @@ class Module:
             raise ValueError(f"the architecture is a {kind}, not a {cls.__name__}")
         return found.from_architecture(architecture, options)
 
+    @classmethod
+    def parameter_count(cls, architecture: Mapping[str, Any]) -> int | None:
+        """How many parameters the module `architecture` describes, computed
+        without building it (None: this class cannot tell)."""
+        return None
+
+    @classmethod
+    def parameter_names(cls, architecture: Mapping[str, Any]) -> list[str] | None:
+        """The `named_parameters` names of the module `architecture`
+        describes, without building it (None: this class cannot tell).
+        Call it after `parameter_count`, which bounds the list."""
+        return None
+
     def state_dict(self) -> dict[str, float]:
         """``{name: float}`` for every parameter: a plain, JSON-ready copy."""
         return {name: p.data for name, p in self.named_parameters()}
@@ -156,36 +169,43 @@ class Module:
         """
         serialization.save(self, path)
 
-    def load(self, path) -> "Module":
+    def load(self, path, max_bytes: int | None = None) -> "Module":
         """Set the parameters from a checkpoint written by `save`.
 
         The file's format, architecture and every value are checked before
-        any parameter changes.
+        any parameter changes.  Files over ``max_bytes`` (default
+        `nn.serialization.MAX_BYTES`, 64 MiB) are refused unread.
 
         Returns:
             self.
 
         Raises:
             ValueError: naming what is wrong (not JSON, wrong format, another
-                architecture, a missing/unexpected/non-finite key); the module
-                is left untouched.
+                architecture, a missing/unexpected/non-finite key, too
+                large); the module is left untouched.
             OSError: if the file cannot be read.
         """
-        serialization.load_into(self, path)
+        serialization.load_into(self, path, max_bytes)
         return self
 
     @classmethod
-    def from_file(cls, path) -> "Module":
+    def from_file(cls, path, max_bytes: int | None = None) -> "Module":
         """A new module rebuilt from a checkpoint (its recorded architecture),
         with the saved parameters.  ``MLP.from_file`` insists the checkpoint
         holds an MLP; ``Module.from_file`` accepts any of Neuron/Layer/MLP.
 
+        Nothing is built before the checkpoint is checked: its size (at most
+        ``max_bytes``, default `nn.serialization.MAX_BYTES`), its format,
+        and that the parameters it holds are exactly, in number and names,
+        those of the architecture it claims.
+
         Raises:
-            ValueError: for a bad checkpoint (as `load`), or one holding
-                another type than ``cls``.
+            ValueError: for a bad checkpoint (as `load`), one holding another
+                type than ``cls``, or parameters that do not fit its
+                architecture.
             OSError: if the file cannot be read.
         """
-        data = serialization.read(path)
+        data = serialization.read(path, max_bytes)
         where = os.fsdecode(path)
         architecture = data["architecture"]
         kind = architecture.get("type")
@@ -198,6 +218,7 @@ class Module:
         if not issubclass(found, cls):
             raise ValueError(f"{where}: the checkpoint holds a {kind}, not a {cls.__name__}")
         try:
+            _check_claim(found, architecture, data["parameters"])
             module = found.from_architecture(architecture, data["options"])
         except (TypeError, ValueError) as e:
             raise ValueError(f"{where}: cannot rebuild the {kind}: {e}") from None
@@ -227,6 +248,26 @@ class Module:
         """An equivalent ``torch.nn.Sequential`` (float64) with the same
         weights; see `nn.export.to_torch`."""
         return export.to_torch(self)
+
+
+def _check_claim(found: type[Module], architecture: Mapping, parameters: Mapping) -> None:
+    """Raise unless ``parameters`` has exactly the names of the parameters
+    ``architecture`` describes; the count is compared first, computed
+    without building anything, so a huge claim costs nothing."""
+    count = found.parameter_count(architecture)
+    if count is None:
+        return  # a class that cannot tell: load_state_dict checks after building
+    if count != len(parameters):
+        raise ValueError(
+            f"the architecture has {count:,} parameters but the checkpoint holds "
+            f"{len(parameters):,}"
+        )
+    names = found.parameter_names(architecture)
+    if names is None:
+        return
+    missing = [name for name in names if name not in parameters]
+    if missing:
+        raise ValueError(f"key 'parameters.{missing[0]}' is missing{_more(missing)}")
 
 
 def _checked_state(named, state, caller: str) -> list[tuple[Value, float]]:

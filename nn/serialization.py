@@ -20,13 +20,25 @@ the file writer and the value check.
 
 Floats are written with ``repr`` precision, so a save/load round trip is
 exact.  Writing is atomic: a temporary file in the target's directory, then
-``os.replace``.  Reading checks everything before changing any parameter.
+``os.replace`` (a symlink is followed; see `nn.files` for devices and pipes).
+
+Reading checks everything before changing any parameter, and reads at most
+`MAX_BYTES` bytes (64 MiB, about two million parameters): a larger file is
+refused before its contents are read — from its size for a regular file,
+after ``MAX_BYTES + 1`` bytes for a device or a pipe.  Raise the limit per
+call (``read(path, max_bytes=...)``, ``Module.load(path, max_bytes=...)``,
+``MLP.from_file(path, max_bytes=...)``) or for the process
+(``nn.serialization.MAX_BYTES = ...``).  Every malformed file, however
+deep its nesting or odd its bytes, raises `ValueError` naming the problem.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
+
+from autodiff.arguments import integer
 
 from .checks import finite_float
 from .files import write_atomically
@@ -34,7 +46,12 @@ from .files import write_atomically
 FORMAT = "chainrule.nn"
 VERSION = 1
 
-__all__ = ["FORMAT", "VERSION", "save", "load_into", "apply", "read", "dumps"]
+#: The largest checkpoint `read` accepts, in bytes (adjustable; see above).
+MAX_BYTES = 64 * 2**20
+
+_CHUNK = 2**20
+
+__all__ = ["FORMAT", "VERSION", "MAX_BYTES", "save", "load_into", "apply", "read", "dumps"]
 
 
 def _payload(module) -> dict:
@@ -76,21 +93,38 @@ def save(module, path) -> None:
     write_atomically(path, text)
 
 
-def read(path) -> dict:
+def read(path, max_bytes: int | None = None) -> dict:
     """The checked contents of a checkpoint file: a dict with "architecture",
     "options" and "parameters".
 
+    Args:
+        path: the file (a str or path-like).
+        max_bytes: the largest file accepted, in bytes; None (default) for
+            `MAX_BYTES`.  Nothing past it is read.
+
     Raises:
-        ValueError: if the file is not JSON or not a checkpoint of this
-            format and version (naming the problem).
+        ValueError: if the file is too large, not UTF-8, not JSON (or nested
+            too deep to parse) or not a checkpoint of this format and
+            version (naming the problem).
         OSError: if it cannot be read.
     """
     path = _fspath(path)
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
+    limit = _limit(max_bytes)
+    raw = _read_bounded(path, limit)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not a JSON checkpoint (not UTF-8 text: {e.reason} "
+                         f"at byte {e.start})") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not a JSON checkpoint ({e})") from None
+    except RecursionError:
+        raise ValueError(
+            f"{path}: not a checkpoint (JSON nested too deeply to read)"
+        ) from None
+    except (ValueError, MemoryError) as e:  # e.g. an integer of too many digits
         raise ValueError(f"{path}: not a JSON checkpoint ({e})") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: a checkpoint is a JSON object, got {type(data).__name__}")
@@ -108,6 +142,41 @@ def read(path) -> dict:
         if not isinstance(data.get(key), dict):
             raise ValueError(f"{path}: key {key!r} must be a JSON object, got {data.get(key)!r}")
     return data
+
+
+def _limit(max_bytes) -> int:
+    if max_bytes is None:
+        max_bytes = MAX_BYTES
+    return integer(max_bytes, "max_bytes", minimum=0)
+
+
+def _read_bounded(path: str, limit: int) -> bytes:
+    """At most ``limit`` bytes of ``path``; ValueError, with nothing more
+    read, if it holds more."""
+    too_big = (
+        f"{path}: larger than the {limit:,}-byte checkpoint limit (max_bytes); "
+        "pass max_bytes=... or set nn.serialization.MAX_BYTES to read it"
+    )
+    # Non-blocking open: a FIFO without a writer reads as empty, never hangs.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb", buffering=0) as f:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(21, "Is a directory", path)
+        if stat.S_ISREG(info.st_mode) and info.st_size > limit:
+            raise ValueError(too_big + f" (the file has {info.st_size:,} bytes)")
+        os.set_blocking(fd, True)
+        chunks = []
+        left = limit + 1  # one byte more tells a file of exactly ``limit``
+        while left > 0:
+            chunk = f.read(min(left, _CHUNK))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    if left <= 0:
+        raise ValueError(too_big)
+    return b"".join(chunks)
 
 
 def _check_architecture(module, saved: dict, path: str) -> None:
@@ -129,19 +198,19 @@ def _describe(arch: dict) -> str:
     return f"{arch.get('type')}({fields})"
 
 
-def load_into(module, path) -> None:
+def load_into(module, path, max_bytes: int | None = None) -> None:
     """Set ``module``'s parameters from the checkpoint at ``path``.
 
     Checks the format, that the recorded architecture equals
     ``module.architecture()``, and every parameter (names, finite floats),
-    all before changing anything.
+    all before changing anything.  ``max_bytes`` is as for `read`.
 
     Raises:
         ValueError: naming the key at fault; ``module`` is untouched.
         OSError: if the file cannot be read.
     """
     path = _fspath(path)
-    apply(module, read(path), path)
+    apply(module, read(path, max_bytes), path)
 
 
 def apply(module, data: dict, path) -> None:

@@ -9,6 +9,12 @@ Ctrl-C (KeyboardInterrupt) stops training cleanly: ``fit`` returns the
 history of the completed epochs with ``history.interrupted = True``, and the
 model holds the parameters after the last completed step — an interrupted
 optimiser step is undone, so there is never half an update.
+
+Training never runs silently into nan: the inputs and targets are checked
+(finite numbers) before the first update, and a loss or a parameter that
+becomes nan or infinite stops training with `NonFiniteError`, the model left
+as it was before that step; the error carries the `History` so far
+(``error.history``), as does any other error escaping ``fit``.
 """
 
 from __future__ import annotations
@@ -23,7 +29,23 @@ from autodiff.arguments import integer, is_int, is_real, type_name
 
 from .losses import LOSSES
 
-__all__ = ["fit", "History"]
+__all__ = ["fit", "History", "NonFiniteError"]
+
+
+class NonFiniteError(FloatingPointError):
+    """Raised by `fit` when the loss or a parameter becomes nan or infinite.
+
+    The model holds the parameters from before the step at fault (and the
+    optimiser its state from then).
+
+    Attributes:
+        history (History): what was recorded up to the error
+            (``history.steps`` counts the completed steps).
+    """
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
 
 
 class History(Mapping[str, list[float]]):
@@ -207,6 +229,75 @@ def batch_loss(model, X, y, loss, l2: float = 0.0):
     return total, outputs
 
 
+def _first_non_finite(value, where: str) -> str | None:
+    """The place of the first nan or infinity in ``value`` (a number, a
+    Value, or nested sequences of them), or None.  Other objects are left to
+    the model and the loss to judge."""
+    stack = [(value, where)]
+    while stack:
+        item, place = stack.pop()
+        if isinstance(item, Value):
+            item = item.data
+        if is_real(item):
+            try:
+                if not math.isfinite(item):
+                    return f"{place} is {item!r}"
+            except OverflowError:  # an int too large for a float
+                return f"{place} is too large for a float64"
+        elif not isinstance(item, (str, bytes, Mapping)) and hasattr(item, "__len__"):
+            try:
+                stack.extend(
+                    (item[k], f"{place}[{k}]") for k in reversed(range(len(item)))
+                )
+            except (TypeError, KeyError, IndexError):
+                continue
+    return None
+
+
+def _check_data(X, y, n: int) -> None:
+    """Every input and target finite, before the first update."""
+    for i in range(n):
+        bad = _first_non_finite(X[i], f"X[{i}]") or _first_non_finite(y[i], f"y[{i}]")
+        if bad:
+            raise ValueError(f"{bad}: inputs and targets must be finite numbers")
+
+
+def _check_optimizer_params(model, optimizer) -> None:
+    """Refuse an optimiser over another model's parameters (a silent no-op)."""
+    held = getattr(optimizer, "params", None)
+    if not isinstance(held, (list, tuple)) or not held:
+        return  # a duck-typed optimiser: nothing to compare
+    mine = {id(p) for p in model.parameters()}
+    if not any(id(p) in mine for p in held):
+        raise ValueError(
+            f"the optimizer holds none of the model's parameters ({len(held)} others): "
+            "build it over this model, e.g. SGD(model.parameters(), lr=0.1)"
+        )
+
+
+def _attach(error: BaseException, history: History) -> None:
+    """Give an error escaping `fit` the History so far."""
+    if getattr(error, "history", None) is None:
+        try:
+            error.history = history  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+    if hasattr(error, "add_note"):
+        error.add_note(
+            f"fit: stopped after {history.epochs} epochs and {history.steps} steps; "
+            "the History so far is error.history"
+        )
+
+
+def _name_of(model, p) -> str:
+    named = getattr(model, "named_parameters", None)
+    if callable(named):
+        for name, q in named():
+            if q is p:
+                return f"{name!r}" + (f" ({p.label})" if p.label else "")
+    return repr(p.label or "unnamed")
+
+
 def _snapshot_optimizer(optimizer):
     snap = getattr(optimizer, "_snapshot", None)
     if snap is not None:
@@ -276,6 +367,16 @@ def fit(
         epochs and ``interrupted`` is True; the model holds the parameters
         after the last completed optimiser step, and its ``.grad`` fields are
         zero if the interruption came during a backward pass.
+
+    Raises:
+        TypeError, ValueError: for bad arguments, before any step — a nan or
+            infinite input or target, or an optimiser holding none of the
+            model's parameters, included.
+        NonFiniteError: when the loss or a parameter becomes nan or
+            infinite; the model is left as before that step and
+            ``error.history`` holds the History so far.  Any other error
+            from the model, the loss or the optimiser also carries
+            ``error.history``, the step it came in undone.
     """
     # -- check everything before the first step -------------------------------
     if not callable(model) or not callable(getattr(model, "parameters", None)):
@@ -326,6 +427,9 @@ def fit(
             if len(row) != nin:
                 raise ValueError(f"X[{i}] has {len(row)} values, but the model takes {nin} (nin)")
 
+    _check_data(X, y, n)
+    _check_optimizer_params(model, optimizer)
+
     # A probe forward pass (no graph): checks the first sample against the
     # loss and shows the model's output shape for "auto" accuracy.
     with autodiff.no_grad():
@@ -365,6 +469,11 @@ def fit(
                 total, outputs = batch_loss(
                     model, [X[i] for i in batch], [y[i] for i in batch], loss_fn, scale_l2
                 )
+                if not math.isfinite(total.data):
+                    raise NonFiniteError(
+                        f"the loss is {total.data!r} at epoch {epoch}, step {history.steps}; "
+                        "training stopped before this step's update", history
+                    )
                 if judge is not None:
                     right += sum(1 for out, i in zip(outputs, batch) if judge(out, y[i]))
                 phase = "backward"
@@ -375,15 +484,27 @@ def fit(
                 params = model.parameters()
                 saved = [p.data for p in params]
                 saved_optimizer = _snapshot_optimizer(optimizer)
+                counted = history.steps
+                # From here until the step is counted, any interruption or
+                # error undoes the whole step: parameters, optimiser state
+                # and count stay in agreement.
                 try:
                     optimizer.step()
-                except KeyboardInterrupt:
+                    for p in params:
+                        if not math.isfinite(p.data):
+                            raise NonFiniteError(
+                                f"parameter {_name_of(model, p)} became {p.data!r} at epoch "
+                                f"{epoch}, step {history.steps} (loss {total.data!r}); the "
+                                "step is undone (lower lr, or check the gradients)", history
+                            )
+                    history.steps = counted + 1
+                except BaseException:
                     for p, value in zip(params, saved):
                         p.data = value
                     _restore_optimizer(optimizer, saved_optimizer)
+                    history.steps = counted
                     raise
                 phase = "record"
-                history.steps += 1
                 loss_total += total.data * len(batch)
             history._append(loss_total / n, right / n if judge is not None else None)
             if bar is not None:
@@ -399,6 +520,9 @@ def fit(
         history.interrupted = True
         if phase == "backward":
             model.zero_grad()  # never leave half-accumulated gradients
+    except Exception as error:
+        _attach(error, history)
+        raise
     finally:
         if bar is not None:
             bar.close()

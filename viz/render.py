@@ -10,13 +10,23 @@ text instead of failing the cell.
 
 Labels are Graphviz HTML-like labels built only through `html_text`, which
 escapes every character that could end or restructure the label, so no label
-text can change the DOT structure.
+text can change the DOT structure.  A label text longer than
+`MAX_LABEL_CHARS` is cut, with a note of how much was left out (Graphviz
+cannot lay out labels of more than about 16 KB); bidirectional controls such
+as U+202E are shown escaped, so a viewer never reorders a label.
+
+`dot` is run with a time limit, `RENDER_TIMEOUT` seconds (60 by default;
+``Drawing.svg(timeout=...)``, ``.pipe``, ``.save`` take one per call); past
+it the drawing raises `RenderTimeout` (a `RuntimeError`) saying what to do,
+and a notebook shows the DOT text instead.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
+import subprocess
 from pathlib import Path
 
 from autodiff.arguments import type_name
@@ -24,6 +34,18 @@ from nn.files import write_atomically
 
 #: The file formats `Drawing.save` writes, by file extension.
 FORMATS = (".svg", ".png", ".pdf", ".dot")
+
+#: The most characters of one label text a drawing shows; the rest is cut,
+#: with a note (Graphviz rejects labels of more than about 16 KB, and every
+#: character may take up to 6 once escaped).
+MAX_LABEL_CHARS = 1000
+
+#: Seconds `dot` may take to render one drawing (adjustable).
+RENDER_TIMEOUT = 60.0
+
+# Bidirectional controls: shown escaped, or a viewer reorders the text
+# around them (U+202E shows "abc\u202edef" as "abcfed").
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 INSTALL_HINT = (
     "Graphviz's `dot` program was not found on PATH. Install Graphviz "
@@ -36,6 +58,10 @@ INSTALL_HINT = (
     "then check that `dot -V` works in a new terminal. "
     "Without it you can still use `.source` or `.save('graph.dot')`."
 )
+
+
+class RenderTimeout(RuntimeError):
+    """Raised when Graphviz's ``dot`` does not finish within the time limit."""
 
 
 class GraphvizNotFound(RuntimeError):
@@ -63,7 +89,7 @@ def _visible_char(c: str) -> str:
     # C1 controls (#x7F-#x9F) are allowed but invisible, so they are escaped too.
     if o < 0x20 or 0x7F <= o <= 0x9F:
         return f"\\x{o:02x}"
-    if 0xD800 <= o <= 0xDFFF or o in (0xFFFE, 0xFFFF):
+    if 0xD800 <= o <= 0xDFFF or o in (0xFFFE, 0xFFFF) or c in _BIDI:
         return f"\\u{o:04x}"
     return c
 
@@ -71,8 +97,11 @@ def _visible_char(c: str) -> str:
 def visible(text: str) -> str:
     """``text`` with every character that a picture could not show replaced
     by a visible escape: tab and carriage return as ``\\t`` and ``\\r``, other
-    control characters as ``\\xNN``, lone surrogates and the non-characters
-    U+FFFE/U+FFFF as ``\\uNNNN``.  Newlines are kept (they break the line).
+    control characters as ``\\xNN``, lone surrogates, the non-characters
+    U+FFFE/U+FFFF and the bidirectional controls (U+202A–U+202E,
+    U+2066–U+2069, U+200E, U+200F, U+061C) as ``\\uNNNN``.  Newlines are
+    kept (they break the line).  A text longer than `MAX_LABEL_CHARS` is cut
+    there, and ``… (N more characters)`` says so.
 
     Args:
         text: any string.
@@ -80,9 +109,15 @@ def visible(text: str) -> str:
     Returns:
         The string as a drawing shows it.
     """
+    if len(text) > MAX_LABEL_CHARS:
+        cut = len(text) - MAX_LABEL_CHARS
+        text = text[:MAX_LABEL_CHARS]
+        note = f"… ({cut:,} more character{'s' if cut > 1 else ''})"
+    else:
+        note = ""
     if text.isprintable():  # the common case: nothing to replace
-        return text
-    return "".join(c if c == "\n" else _visible_char(c) for c in text)
+        return text + note
+    return "".join(c if c == "\n" else _visible_char(c) for c in text) + note
 
 
 # Beyond HTML's five: "]", because Graphviz (2.43 at least) rejects a label
@@ -143,25 +178,59 @@ def _graphviz():
     return graphviz
 
 
-def render(source: str, fmt: str) -> bytes:
+def _timeout(timeout) -> float:
+    if timeout is None:
+        timeout = RENDER_TIMEOUT
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"timeout must be a number of seconds or None, got {type_name(timeout)}")
+    if not (timeout > 0 and not math.isnan(timeout)):
+        raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def render(source: str, fmt: str, timeout: float | None = None) -> bytes:
     """The picture of DOT ``source`` in format ``fmt`` ("svg", "png", "pdf").
+
+    Args:
+        source: DOT text.
+        fmt: the output format.
+        timeout: seconds ``dot`` may take; None for `RENDER_TIMEOUT`.
 
     Raises:
         GraphvizNotFound: Graphviz's ``dot`` is not installed.
+        RenderTimeout: ``dot`` took longer than ``timeout`` (it is stopped).
         RuntimeError: ``dot`` failed (its error output is in the message).
     """
-    graphviz = _graphviz()
+    limit = _timeout(timeout)
+    # The package names the program (its DOT_BINARY); it is run here, not
+    # through graphviz.pipe, which has no time limit.
+    program = os.fspath(_graphviz().DOT_BINARY)
     try:
-        return graphviz.Source(source, encoding="utf-8").pipe(format=fmt, quiet=True)
-    except graphviz.ExecutableNotFound:
+        # communicate() ignores a broken pipe, so a dot that dies early on
+        # a large input reports its own error below.
+        done = subprocess.run(
+            [program, f"-T{fmt}"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=limit,
+            check=False,
+        )
+    except FileNotFoundError:
         raise GraphvizNotFound() from None
-    except graphviz.CalledProcessError as error:
-        stderr = error.stderr
-        if isinstance(stderr, bytes):
-            stderr = stderr.decode("utf-8", "replace")
-        raise RuntimeError(
-            f"Graphviz's dot failed (exit status {error.returncode}): {stderr}"
+    except subprocess.TimeoutExpired:
+        raise RenderTimeout(
+            f"Graphviz's dot did not finish within {limit:g} s and was stopped; draw fewer "
+            "nodes (collapse=..., a lower max_nodes) or allow more time "
+            "(timeout=..., or viz.render.RENDER_TIMEOUT)"
         ) from None
+    except OSError as error:  # e.g. dot found but not executable
+        raise RuntimeError(f"Graphviz's dot could not be run: {error}") from None
+    if done.returncode != 0:
+        stderr = done.stderr.decode("utf-8", "replace")
+        raise RuntimeError(
+            f"Graphviz's dot failed (exit status {done.returncode}): {stderr}"
+        )
+    return done.stdout
 
 
 _TEXT_FALLBACK_LINES = 200
@@ -281,43 +350,54 @@ class Drawing:
             ".source is the DOT text, .save(path) writes .svg/.png/.pdf/.dot>"
         )
 
-    def pipe(self, format: str = "svg") -> bytes:  # noqa: A002 - graphviz's name
+    def pipe(self, format: str = "svg", timeout: float | None = None) -> bytes:  # noqa: A002
         """The rendered picture as bytes.
 
         Args:
             format: "svg", "png" or "pdf".
+            timeout: seconds ``dot`` may take; None for `RENDER_TIMEOUT`.
 
         Raises:
             ValueError: another format.
             GraphvizNotFound: Graphviz's ``dot`` is not installed.
+            RenderTimeout: ``dot`` took longer than ``timeout``.
+            RuntimeError: ``dot`` failed.
         """
         allowed = tuple(ext[1:] for ext in FORMATS if ext != ".dot")
         if format not in allowed:
             raise ValueError(f"format must be one of {allowed}, got {format!r}")
         if format == "svg":
-            return self.svg().encode("utf-8")
-        return render(self.source, format)
+            return self.svg(timeout).encode("utf-8")
+        return render(self.source, format, timeout)
 
-    def svg(self) -> str:
+    def svg(self, timeout: float | None = None) -> str:
         """The picture as SVG text (rendered once, then kept).
+
+        Args:
+            timeout: seconds ``dot`` may take; None for `RENDER_TIMEOUT`.
 
         Raises:
             GraphvizNotFound: Graphviz's ``dot`` is not installed.
+            RenderTimeout: ``dot`` took longer than ``timeout``.
+            RuntimeError: ``dot`` failed.
         """
         if self._svg is None:
-            self._svg = render(self.source, "svg").decode("utf-8")
+            self._svg = render(self.source, "svg", timeout).decode("utf-8")
         return self._svg
 
-    def save(self, path, width=None) -> Path:
+    def save(self, path, width=None, timeout: float | None = None) -> Path:
         """Write the drawing to ``path``, in the format its extension names.
 
         Args:
             path: a str or path ending in .svg, .png, .pdf or .dot (any case).
                 The file is written atomically: it is either complete or
-                left as it was.
+                left as it was.  A symlink is followed; a character device
+                or a pipe with a reader is written to, never replaced (see
+                `nn.files`).
             width: None (default: Graphviz's natural size), or, for .svg
                 only, a width in pixels or a CSS length (the SVG then
                 scales, as in a notebook; see `fit_svg`).
+            timeout: seconds ``dot`` may take; None for `RENDER_TIMEOUT`.
 
         Returns:
             The path written, as a `pathlib.Path`.
@@ -328,7 +408,10 @@ class Drawing:
                 for a format other than .svg.
             GraphvizNotFound: an image format without Graphviz's ``dot``
                 (``.dot`` always works).
-            FileNotFoundError: the folder does not exist.
+            RenderTimeout: ``dot`` took longer than ``timeout``.
+            RuntimeError: ``dot`` failed.
+            OSError: the folder does not exist, or the target is refused
+                (a socket, a FIFO without a reader...).
         """
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"path must be a str or os.PathLike, got {type_name(path)}")
@@ -347,7 +430,7 @@ class Drawing:
         elif css is not None:
             data = fit_svg(self.svg(), css).encode("utf-8")
         else:
-            data = self.pipe(ext[1:])
+            data = self.pipe(ext[1:], timeout)
         write_atomically(path, data)
         return path
 
@@ -375,7 +458,7 @@ class Drawing:
                 "text/html": f'<div style="max-width:100%;overflow:hidden">{svg}</div>',
                 "image/svg+xml": svg,
             }
-        except (GraphvizNotFound, ImportError, RuntimeError) as error:
+        except (GraphvizNotFound, ImportError, RuntimeError, OSError) as error:
             lines = self.source.splitlines()
             text = "\n".join(lines[:_TEXT_FALLBACK_LINES])
             if len(lines) > _TEXT_FALLBACK_LINES:

@@ -51,7 +51,7 @@ import numbers
 import operator
 import unicodedata
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import cast
 
 from autodiff import Value
@@ -394,6 +394,7 @@ class Expression:
             raise ExpressionError(
                 f"unknown variable{'s' if len(extra) > 1 else ''} "
                 f"{', '.join(map(repr, extra))}; the expression's variables are: {known}"
+                + _lookalikes(extra, self.variables)
             )
         missing = [name for name in self.variables if name not in bound]
         if missing:
@@ -498,3 +499,42 @@ def parse(text: str) -> Expression:
     names = sorted(compiler.names)  # textual order: (line, column)
     variables = tuple(dict.fromkeys(name for _, _, name in names))
     return Expression(text, variables, program)
+
+
+# Letters of other scripts drawn like Latin ones: the usual confusions in
+# names typed on another keyboard layout (Cyrillic, Greek).  Only the
+# messages use it: a name is never silently mapped to another.
+_LOOKS_LATIN = str.maketrans(
+    "асԁеһіјӏорԛѕԝхуАВСЕНІЈКМОРЅТХУԜ"
+    "αβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "acdehijlopqswxyABCEHIJKMOPSTXYW"
+    "aBeikvoptuxABEZHIKMNOPTYX",
+)
+
+
+def _script(name: str) -> str:
+    """The scripts of ``name``'s letters, as Unicode names them (``Latin``)."""
+    scripts = []
+    for c in name:
+        try:
+            word = unicodedata.name(c).split()[0].capitalize()
+        except ValueError:
+            continue
+        if c.isalpha() and word not in scripts:
+            scripts.append(word)
+    return "/".join(scripts) or "no letters"
+
+
+def _lookalikes(given: Iterable[str], known: Iterable[str]) -> str:
+    """A note for each given name that looks like a known one but is spelt
+    in another script, e.g. ``'x' (Latin) and 'х' (Cyrillic) look alike``."""
+    notes = []
+    for name in given:
+        skeleton = name.translate(_LOOKS_LATIN)
+        for other in known:
+            if other != name and other.translate(_LOOKS_LATIN) == skeleton:
+                notes.append(
+                    f"{name!r} ({_script(name)}) and {other!r} ({_script(other)}) look alike "
+                    "but are different letters"
+                )
+    return f" ({'; '.join(notes)})" if notes else ""

@@ -3,7 +3,8 @@
 Every check raises `CLIError` with one line naming the path and what is
 wrong, so that a command fails before its work rather than after it.  Every
 file is written through `nn.files.write_atomically`: an interrupted or failed
-write leaves the old file (or none), never half a picture.
+write leaves the old file (or none), never half a picture; a link is
+followed, and a device or pipe is written to, never replaced.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import io
 import os
 import shutil
 
-from nn.files import write_atomically
+from nn.files import check_writable, target_kind, write_atomically
 from viz.render import Drawing, GraphvizNotFound
 
 from .errors import CLIError
@@ -30,6 +31,11 @@ def check_dot() -> None:
 def check_writable_file(path: str, what: str) -> None:
     """Fail early when ``path`` clearly cannot be written as a file.
 
+    A symbolic link is judged by what it points to; a character device or a
+    FIFO with a reader is accepted (it is written to directly, never
+    replaced); a FIFO without a reader, a socket or a block device is
+    refused (see `nn.files`).
+
     Args:
         path: the file to be written.
         what: how the messages name it (e.g. ``"--svg"``).
@@ -38,12 +44,23 @@ def check_writable_file(path: str, what: str) -> None:
         raise CLIError(f"{what} needs a file name")
     if os.path.isdir(path):
         raise CLIError(f"{what} {path!r} is a directory, not a file")
-    parent = os.path.dirname(os.path.abspath(path))
+    try:
+        kind = target_kind(path)
+        if kind != "file":
+            check_writable(path)  # a FIFO must have a reader
+    except OSError as err:
+        raise CLIError(f"cannot write {what} {path!r}: {err.strerror or err}") from None
+    if kind != "file":
+        if not os.access(path, os.W_OK):
+            raise CLIError(f"cannot write {what} {path!r}: permission denied")
+        return
+    real = os.path.realpath(path)  # a link's target is the file written
+    parent = os.path.dirname(real)
     if not os.path.isdir(parent):
         raise CLIError(f"cannot write {what} {path!r}: directory {parent!r} does not exist")
     if not os.access(parent, os.W_OK):
         raise CLIError(f"cannot write {what} {path!r}: directory {parent!r} is not writable")
-    if os.path.exists(path) and not os.access(path, os.W_OK):
+    if os.path.exists(real) and not os.access(real, os.W_OK):
         raise CLIError(f"cannot write {what} {path!r}: permission denied")
 
 

@@ -313,3 +313,82 @@ def test_version(capsys):
     status, out, _ = run(capsys, "--version")
     assert status == 0
     assert out.strip() == f"chainrule {version('chainrule')}"
+
+
+# --svg onto special files (all made in tmp_path, never the machine's /dev)
+
+
+def _private_null(tmp_path):
+    import stat
+
+    path = tmp_path / "null"
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except (PermissionError, AttributeError, OSError) as e:
+        pytest.skip(f"cannot make a character device here: {e}")
+    return path
+
+
+def test_svg_onto_a_device_writes_it_and_keeps_it(capsys, tmp_path, require_dot):
+    import stat
+
+    null = _private_null(tmp_path)
+    status, out, err = run(capsys, "grad", "x*x", "--at", "x=1", "--svg", str(null))
+    assert status == 0 and err == ""
+    assert stat.S_ISCHR(os.lstat(null).st_mode)  # still the device
+    assert [p.name for p in tmp_path.iterdir()] == ["null"]
+
+
+def test_svg_through_a_symlink_writes_its_target(capsys, tmp_path, require_dot):
+    target = tmp_path / "real.svg"
+    target.write_text("old")
+    link = tmp_path / "link.svg"
+    link.symlink_to("real.svg")
+    status, out, err = run(capsys, "grad", "x*x", "--at", "x=1", "--svg", str(link))
+    assert status == 0 and err == ""
+    assert link.is_symlink()
+    assert ET.fromstring(target.read_text()).tag.endswith("svg")
+    assert f"graph: {link}" in out
+
+
+def test_svg_onto_a_fifo_without_reader_is_one_line_before_any_work(
+    capsys, tmp_path, require_dot
+):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    status, out, err = run(capsys, "grad", "x*x", "--at", "x=1", "--svg", str(fifo))
+    assert_user_error(status, out, err, "FIFO", "no process is reading")
+    assert out == ""
+
+
+def test_svg_onto_a_socket_is_refused(capsys, tmp_path, require_dot):
+    import socket
+
+    path = tmp_path / "s"
+    with socket.socket(socket.AF_UNIX) as s:
+        try:
+            s.bind(str(path))
+        except OSError as e:
+            pytest.skip(f"cannot bind a socket in tmp_path: {e}")
+        status, out, err = run(capsys, "grad", "x", "--at", "x=1", "--svg", str(path))
+    assert_user_error(status, out, err, "is a socket")
+
+
+@pytest.mark.parametrize(
+    "expression, at, note",
+    [
+        ("\u0445*\u0445", "x=1", "'x' (Latin) and '\u0445' (Cyrillic) look alike"),
+        ("x*x", "\u0445=1", "'\u0445' (Cyrillic) and 'x' (Latin) look alike"),
+        ("\u03bd + 1", "v=1", "'v' (Latin) and '\u03bd' (Greek) look alike"),
+        ("c\u043est", "cost=1", "'cost' (Latin) and 'c\u043est' (Latin/Cyrillic) look alike"),
+    ],
+)
+def test_a_homoglyph_says_the_names_differ_in_script(capsys, expression, at, note):
+    status, out, err = run(capsys, "grad", expression, "--at", at)
+    assert_user_error(status, out, err, "unknown variable", note, "different letters")
+
+
+def test_names_that_merely_differ_get_no_lookalike_note(capsys):
+    status, out, err = run(capsys, "grad", "x*y", "--at", "x=1,y=2,z=3")
+    assert_user_error(status, out, err, "unknown variable 'z'")
+    assert "look alike" not in err
