@@ -187,8 +187,15 @@ def gradients(
         # Nodes only reachable through a stop are not in the order, so they
         # are neither reset nor walked: every slot read below is reset first.
         order = topological_order(root, exclude=stops)
-        zero = None if create_graph else 0.0
-        for nodes in (inputs, stops, order):
+        # Inputs the walk never reaches keep 0.0; every node it walks starts
+        # from -0.0, the sum's identity (-0.0 + y is y, signed zeros
+        # included), so that a single -0.0 contribution keeps its sign, as
+        # in PyTorch.  With create_graph the first contribution is taken as
+        # it is (None), rather than added to a constant 0 node.
+        for node in inputs:
+            node._g = None if create_graph else 0.0
+        zero = None if create_graph else -0.0
+        for nodes in (stops, order):
             for node in nodes:
                 node._g = zero
         root._g = seed

@@ -34,7 +34,7 @@ from typing import Callable, Sequence
 from .arguments import is_real, type_name
 from .graph import topological_order
 from .modes import state
-from .ops import FLOAT, GRAPH
+from .ops import FLOAT, GRAPH, contribution
 from .value import Value
 
 __all__ = ["jvp", "JVP", "op_count"]
@@ -189,7 +189,8 @@ def _sweep(out, inputs, vs, F, on_graph: bool):
         total = None
         for d, t in zip(partials, moving):
             if t is not None:
-                term = d * t
+                # t × d, with a masked d giving an exact zero (see ops.MASKED)
+                term = contribution(t, d)
                 total = term if total is None else total + term
         tangent[node] = total
         ops += 1
