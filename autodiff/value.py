@@ -400,7 +400,8 @@ class Value:
                     "Value: a str second argument is the label; pass children as a "
                     f"tuple of Values (got label {_children!r} with _op={_op!r}, label={label!r})"
                 )
-            _children, label = (), _children
+            label = _children
+            _children = ()
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type_name(label)}")
         if not isinstance(_op, str):
