@@ -7,7 +7,7 @@ adds ∂root/∂node into every node's ``.grad``; `gradients` (behind
 itself as new nodes, so derivatives of any order come from nesting it.
 
 The walk sums each node's gradient in its ``_g`` slot.  This module knows
-nodes only by their attributes (``parents``, ``data``, ``_op``, ``grad``,
+nodes only by their attributes (``parents``, ``data``, ``_rule``, ``grad``,
 ``_g``): it imports nothing of `autodiff.value`, which imports it.
 """
 
@@ -26,7 +26,7 @@ from .ops import FLOAT, GRAPH, MASKED, MaskedNode, contribution
 
 def _partials(node: Any, create_graph: bool) -> Any:
     """∂node/∂parent for each parent: floats, or Values with create_graph."""
-    op = node._op
+    op = node._rule
     if create_graph:
         inputs, result = node.parents, node
         F: Any = GRAPH
@@ -81,7 +81,7 @@ def _propagate(order: list, create_graph: bool, anomaly: bool) -> None:
         parents = node.parents
         if not parents:
             continue
-        op = node._op
+        op = node._rule
         if general:
             partials = _partials(node, create_graph)
             if anomaly:
@@ -117,8 +117,9 @@ def _propagate(order: list, create_graph: bool, anomaly: bool) -> None:
 _lock = threading.RLock()
 
 
-def backward(root: Any) -> None:
-    """Add ∂root/∂node to ``node.grad`` for every node of ``root``'s graph.
+def backward(root: Any, seed: float = 1.0) -> None:
+    """Add ∂root/∂node × ``seed`` to ``node.grad`` for every node of ``root``'s
+    graph (``seed``: ∂L/∂root, a float).
 
     The gradients are summed in each node's ``_g`` slot, reset at the start
     of every pass, so a node's ``.grad`` receives its gradient exactly once
@@ -135,7 +136,7 @@ def backward(root: Any) -> None:
         order = topological_order(root)
         for node in order:
             node._g = 0.0
-        root._g = 1.0
+        root._g = seed
         _propagate(order, False, state.anomaly)
         _commit(order)
 

@@ -160,7 +160,7 @@ class _Program:
                     if node.label:
                         labels[i] = node.label
                 continue
-            op = node._op
+            op = node._rule
             if not isinstance(op, Op):
                 raise CompileError(
                     f"compile: node {i} of the graph has op {op!r}, which is not an entry "
@@ -285,7 +285,7 @@ def _structure(root, param_index: dict) -> list:
     out: list = []
     for node in order:
         if node.parents:
-            out.append((node._op, tuple(index[p] for p in node.parents)))
+            out.append((node._rule, tuple(index[p] for p in node.parents)))
         else:
             k = param_index.get(node)
             out.append(("param", k) if k is not None else ("constant", float(node.data).hex()))

@@ -180,7 +180,7 @@ def _sweep(out, inputs, vs, F, on_graph: bool):
         moving = [get(p) for p in parents]
         if all(t is None for t in moving):
             continue  # does not depend on the inputs: tangent 0
-        op = node._op
+        op = node._rule
         if on_graph:
             args, result = parents, node
         else:

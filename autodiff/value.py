@@ -16,15 +16,18 @@ method and a function for a one-input op outside the built-in table.
 from __future__ import annotations
 
 import builtins
+import copy
+import functools
 import numbers
+import weakref
 from typing import Any, Callable, Iterable, Literal, TypeAlias, overload
 
 from . import backprop
-from .arguments import type_name
+from .arguments import is_real, type_name
 from .graph import topological_order
 from .modes import AnomalyError, state
 from .modes import entered as _entered
-from .ops import OPS, Op
+from .ops import FLOAT, OPS, Op
 from .ops import weighted_sum as _weighted_sum
 
 #: What an operator or function takes: a Value or a plain number (at run time
@@ -55,17 +58,17 @@ def _make(op: Op | None, parents: tuple[Value, ...], data: float) -> Value:
     out.grad = 0.0
     out.label = ""
     if not _entered[0] or state.plain:
-        out._op = op
+        out._rule = op
         out.parents = parents
         return out
     if op is not None and state.anomaly and data != data:
         inputs = ", ".join(repr(p.data) for p in parents)
         raise AnomalyError(f"op {op.symbol!r} returned nan for inputs ({inputs})")
     if state.grad_enabled:
-        out._op = op
+        out._rule = op
         out.parents = parents
     else:
-        out._op = None
+        out._rule = None
         out.parents = ()
     return out
 
@@ -104,6 +107,8 @@ def _data_of(x: Any) -> Any:
         return x.data
     if cls is float or cls is int or cls is bool or isinstance(x, _Real):
         return x
+    if isinstance(x, Value):  # a subclass
+        return x.data
     return None
 
 
@@ -124,6 +129,8 @@ def as_value(x: Any, what: str = "operand") -> Value:
         return x
     leaf = _constant(x)
     if leaf is None:
+        if isinstance(x, Value):  # a subclass
+            return x
         raise TypeError(f"{what} must be a Value or a real number, got {type_name(x)}")
     return leaf
 
@@ -155,9 +162,12 @@ def _binary(
             chosen, fwd, operand = op, forward, other
         else:
             operand = _constant(other)
-            if operand is None:
+            if operand is not None:
+                chosen, fwd = number_op, number_forward
+            elif isinstance(other, Value):  # a subclass: the exact class is the fast path
+                chosen, fwd, operand = op, forward, other
+            else:
                 return NotImplemented
-            chosen, fwd = number_op, number_forward
         x, y = (operand, self) if reflected else (self, operand)
         return make(chosen, (x, y), fwd(x.data, y.data))
 
@@ -188,6 +198,136 @@ def _unary(op: Op, name: str | None = None) -> Callable[[Value], Value]:
 
 
 # --------------------------------------------------------------------------
+# Nodes made by hand: a rule of their own
+
+
+class Closure:
+    """The rule of one node made by hand (``Value(t, (x,), "tanh")``): an
+    op-table-like entry of its own, so that the one chain-rule walk treats it
+    as any op.
+
+    ``arity`` is the node's number of children; ``partials(F, *inputs,
+    result)`` ignores its inputs and returns the local derivatives from the
+    node's closure, read one of two ways:
+
+    - the closure returns them (``local_grads=``, or a ``_backward`` that
+      returns a sequence): one per child, floats or, for derivatives of
+      higher order, Values;
+    - micrograd's style, ``fn()`` adds ``local * out.grad`` into each child's
+      ``.grad``: being linear in ``out.grad``, it is called with
+      ``out.grad = 1.0`` and each child's ``.grad`` at 0.0, what it added is
+      read, and every ``.grad`` is restored exactly.  A child given twice
+      gets the sum at its first place.  Such a closure gives float constants
+      only, so ``create_graph=True`` refuses it.
+
+    The rule refers to its node by a weak reference: a ``local_grads``
+    closure that does not capture the node leaves the graph free of cycles.
+    With no closure, no gradient reaches the children (micrograd's no-op).
+    """
+
+    __slots__ = ("symbol", "name", "arity", "fn", "local", "node")
+
+    def __init__(self, node: Value, symbol: str, fn: Callable[[], Any] | None, local: bool):
+        self.symbol = self.name = symbol
+        self.arity = len(node.parents)
+        self.fn = fn
+        self.local = local
+        self.node = weakref.ref(node)
+
+    def __repr__(self) -> str:
+        return f"Closure({self.symbol!r})"
+
+    def partials(self, F: Any, *_: Any) -> tuple:
+        """∂node/∂child for each child (the walk's inputs are not needed)."""
+        node = self.node()
+        fn = self.fn
+        if fn is None or node is None:
+            return (0.0,) * self.arity
+        graph = F is not FLOAT
+        if self.local:
+            return self._checked(fn(), graph)
+        children = list(dict.fromkeys(node.parents))  # each child once
+        saved, saved_out = [c.grad for c in children], node.grad
+        try:
+            node.grad = 1.0
+            for c in children:
+                c.grad = 0.0
+            returned = fn()
+            added = {c: c.grad for c in children}
+        finally:
+            node.grad = saved_out
+            for c, g in zip(children, saved):
+                c.grad = g
+        if returned is not None:
+            return self._checked(returned, graph)
+        if graph:
+            raise TypeError(
+                f"create_graph=True: the _backward closure of the node made by hand "
+                f"(op {self.symbol!r}) adds float gradients, which cannot be differentiated "
+                f"again; give it local_grads= returning Values instead"
+            )
+        partials = []
+        for c in node.parents:
+            d = added.pop(c, 0.0)
+            if d.__class__ is not float:
+                d = self._float(d)
+            partials.append(d)
+        return tuple(partials)
+
+    def _checked(self, returned: Any, graph: bool) -> tuple:
+        """The closure's returned local derivatives, checked; floats unless ``graph``."""
+        if isinstance(returned, Value) or not isinstance(returned, Iterable):
+            raise TypeError(
+                f"the local-derivative closure of op {self.symbol!r} must return a "
+                f"sequence of {self.arity} numbers, got {type_name(returned)}"
+            )
+        partials = tuple(returned)
+        if len(partials) != self.arity:
+            raise ValueError(
+                f"the local-derivative closure of op {self.symbol!r} returned "
+                f"{len(partials)} derivatives for {self.arity} children"
+            )
+        if graph:
+            return tuple(d if isinstance(d, Value) else self._float(d) for d in partials)
+        return tuple(d if d.__class__ is float else self._float(d) for d in partials)
+
+    def _float(self, d: Any) -> float:
+        if isinstance(d, Value):
+            return d.data
+        if not is_real(d):
+            raise TypeError(
+                f"a local derivative of op {self.symbol!r} must be a real number, "
+                f"got {type_name(d)}"
+            )
+        return _real(d, f"a local derivative of op {self.symbol!r}")
+
+
+def _step(node: Value) -> None:
+    """``node._backward()``: add ``local * node.grad`` into each parent's ``.grad``."""
+    parents = node.parents
+    if not parents:
+        return
+    rule = node._rule
+    if rule.__class__ is Closure:
+        assert isinstance(rule, Closure)
+        if rule.fn is None:
+            return
+        if not rule.local:
+            # micrograd's closure, called as it is: it adds the products itself
+            returned = rule.fn()
+            if returned is None:
+                return
+            partials: Any = rule._checked(returned, False)
+        else:
+            partials = rule.partials(FLOAT)
+    else:
+        partials = backprop.local_grads(node)
+    g = node.grad
+    for parent, d in zip(parents, partials):
+        parent.grad += d * g
+
+
+# --------------------------------------------------------------------------
 # Value
 
 
@@ -197,41 +337,101 @@ class Value:
     Args:
         data: a real number (int, float, bool or any `numbers.Real`); stored
             as a float.
+        _children: micrograd's constructor: the Values this node was computed
+            from, for a node made by hand (a one-off op).  A str here is
+            read as the label, so ``Value(2.0, "x")`` keeps its meaning.
+        _op: the op's symbol for such a node (what ``_op`` and pictures show).
         label: a name shown in reprs, tables and graph pictures.
+        local_grads: for a node made by hand, a function of no arguments
+            returning the local derivatives ∂self/∂child, one per child in
+            the order given (floats; Values make them differentiable again
+            under ``grad(..., create_graph=True)``).
+
+    A node made by hand from ``_children`` passes no gradient to them until it
+    has a rule: ``local_grads=``, or micrograd's ``node._backward = fn`` where
+    ``fn()`` does ``child.grad += local * node.grad`` for each child (or
+    returns the local derivatives).  The engine reads the local derivatives
+    from such a closure itself (see `Closure`), so ``backward()`` and `grad`
+    add each gradient exactly once, as for a built-in op.
 
     Attributes:
         data (float): the value.
         grad (float): ∂root/∂self accumulated by ``backward()``; starts at 0.0.
         label (str): the label.
-        op (str): the name of the op that made this node; ``""`` for a leaf.
+        op (str): the symbol of the op that made this node; ``""`` for a leaf
+            (``_op`` is the same, micrograd's name).
         parents (tuple[Value, ...]): the op's inputs, in order, duplicates
-            kept (``x * x`` has parents ``(x, x)``).
+            kept (``x * x`` has parents ``(x, x)``); ``_prev`` is their set.
 
-    Equality and hashing are by identity, so nodes can be kept in sets and
-    dicts; ``<``, ``<=``, ``>``, ``>=`` compare ``data`` and return a bool.
+    Other attributes may be set freely (``v.note = "bias"``).  Equality and
+    hashing are by identity, so nodes can be kept in sets and dicts; ``<``,
+    ``<=``, ``>``, ``>=`` compare ``data`` and return a bool.  Subclasses work
+    with every operator and function; their results are plain Values.
     """
 
-    # _g: the gradient being summed during one pass of the chain rule.
-    __slots__ = ("data", "grad", "label", "_op", "parents", "_g", "__weakref__")
+    # _rule: the op-table entry (or per-node `Closure`) that made the node;
+    # _g: the gradient being summed during one pass of the chain rule;
+    # __dict__: users' own attributes (made only when one is set).
+    __slots__ = ("data", "grad", "label", "_rule", "parents", "_g", "__dict__", "__weakref__")
 
     data: float
     grad: float
     label: str
-    _op: Op | None
+    _rule: Op | Closure | None
     parents: tuple[Value, ...]
     _g: Any
 
     # NumPy scalars and arrays defer to Value's reflected operators.
     __array_ufunc__ = None
 
-    def __init__(self, data: float, label: str = "") -> None:
+    def __init__(
+        self,
+        data: float,
+        _children: Iterable[Value] | str = (),
+        _op: str = "",
+        label: str = "",
+        *,
+        local_grads: Callable[[], Iterable[Any]] | None = None,
+    ) -> None:
         self.data = _to_float(data, "data")
+        if isinstance(_children, str):
+            # Value(2.0, "x"): the label, as before micrograd's constructor
+            if _op or label:
+                raise TypeError(
+                    "Value: a str second argument is the label; pass children as a "
+                    f"tuple of Values (got label {_children!r} with _op={_op!r}, label={label!r})"
+                )
+            label = _children
+            _children = ()
         if not isinstance(label, str):
             raise TypeError(f"Value label must be a str, got {type_name(label)}")
+        if not isinstance(_op, str):
+            raise TypeError(f"Value _op must be a str (the op's symbol), got {type_name(_op)}")
+        if isinstance(_children, Value) or not isinstance(_children, Iterable):
+            raise TypeError(
+                f"Value _children must be a tuple of Values, got {type_name(_children)}"
+            )
+        children = tuple(_children)
+        for i, child in enumerate(children):
+            if not isinstance(child, Value):
+                raise TypeError(f"Value _children[{i}] must be a Value, got {type_name(child)}")
+        if local_grads is not None:
+            if not callable(local_grads):
+                raise TypeError(
+                    f"Value local_grads must be a function of no arguments, "
+                    f"got {type_name(local_grads)}"
+                )
+            if not children:
+                raise ValueError("Value local_grads needs _children to differentiate against")
         self.grad = 0.0
         self.label = label
-        self._op = None
-        self.parents = ()
+        if _entered[0] and not state.grad_enabled:
+            children = ()  # no_grad: a leaf, as every node made there
+        self.parents = children
+        if children or _op:
+            self._rule = Closure(self, _op, local_grads, local=True)
+        else:
+            self._rule = None
 
     # -- operators: each one entry of the op table ---------------------------
 
@@ -266,29 +466,78 @@ class Value:
 
     @property
     def op(self) -> str:
-        """The name of the op that made this node (``""`` for a leaf)."""
-        op = self._op
-        return op.symbol if op is not None else ""
+        """The symbol of the op that made this node (``""`` for a leaf)."""
+        rule = self._rule
+        return rule.symbol if rule is not None else ""
+
+    @property
+    def _op(self) -> str:
+        """micrograd's name for `op`: the op's symbol, ``""`` for a leaf."""
+        rule = self._rule
+        return rule.symbol if rule is not None else ""
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's children: the set of this node's parents."""
+        return set(self.parents)
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """One step of backpropagation by hand, as micrograd's ``_backward``:
+        calling it adds ``local * self.grad`` into each parent's ``.grad``
+        (a no-op for a leaf).  Assign a function to give a node made by hand
+        its rule (micrograd's ``out._backward = fn``): ``fn()`` either adds
+        ``local * out.grad`` into each child's ``.grad`` itself, or returns
+        the local derivatives.  Such a closure usually refers to the node
+        itself, a reference cycle: its graph is freed by the cycle collector
+        rather than at once (``local_grads=`` closures need not be).
+        """
+        return functools.partial(_step, self)
+
+    @_backward.setter
+    def _backward(self, fn: Callable[[], Any]) -> None:
+        if not callable(fn):
+            raise TypeError(
+                f"Value _backward must be a function of no arguments, got {type_name(fn)}"
+            )
+        self._rule = Closure(self, self.op, fn, local=False)
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
     def __float__(self) -> float:
-        return self.data
+        # Refused so that math.tanh(v) and friends fail loudly rather than
+        # silently returning a float that has left the graph.
+        raise TypeError(
+            f"a Value is not converted to float: use v.data for the number, or "
+            f"v.tanh() etc. (or autodiff.tanh(v)) to keep the gradient "
+            f"(Value data={self.data!r})"
+        )
 
     # -- gradients ----------------------------------------------------------
 
-    def backward(self) -> None:
-        """Add ∂self/∂node to the ``.grad`` of every node of the graph.
+    def backward(self, gradient: float = 1.0) -> None:
+        """Add ∂self/∂node × ``gradient`` to the ``.grad`` of every node of the graph.
 
         Leaves and intermediate nodes alike receive their gradient, and this
-        node's own ``.grad`` grows by 1.0.  Each call adds the gradients exactly
-        once: calling ``backward()`` twice without zeroing doubles every
-        ``.grad`` (use `zero_grad` between steps).  The walk is iterative, so
-        graphs of any depth work.
+        node's own ``.grad`` grows by ``gradient``.  Each call adds the
+        gradients exactly once: calling ``backward()`` twice without zeroing
+        doubles every ``.grad`` (use `zero_grad` between steps).  The walk is
+        iterative, so graphs of any depth work.
+
+        Args:
+            gradient: ∂L/∂self, the seed of the pass (PyTorch's name): a real
+                number, 1.0 by default.
         """
-        backprop.backward(self)
+        if gradient.__class__ is not float:
+            if not is_real(gradient):
+                raise TypeError(
+                    f"backward: gradient must be a real number (∂L/∂self), "
+                    f"got {type_name(gradient)}"
+                )
+            gradient = _real(gradient, "backward: gradient")
+        backprop.backward(self, gradient)
 
     def zero_grad(self) -> None:
         """Set ``.grad = 0.0`` on every node reachable from this one."""
@@ -301,7 +550,9 @@ class Value:
 
     def __deepcopy__(self, memo: dict) -> "Value":
         """A copy of the graph below this node (data, grad, label, op and
-        parents; the ops are shared, being immutable table entries).
+        parents; the ops are shared, being immutable table entries).  A node
+        made with its own closure shares that closure, which still refers to
+        the original nodes: its copy's gradient rule is the original's.
 
         Iterative, parents first, so graphs of any depth copy; nodes already
         in ``memo`` (shared with other copied objects) are reused.
@@ -310,9 +561,12 @@ class Value:
             if id(node) in memo:
                 continue
             twin = _new(type(node))
-            twin.data, twin.grad, twin.label, twin._op = node.data, node.grad, node.label, node._op
+            twin.data, twin.grad, twin.label = node.data, node.grad, node.label
+            twin._rule = node._rule
             twin.parents = tuple(memo[id(p)] for p in node.parents)
             twin._g = 0.0
+            if node.__dict__:  # a user's own attributes, copied as deepcopy does
+                twin.__dict__.update(copy.deepcopy(node.__dict__, memo))
             memo[id(node)] = twin
         return memo[id(self)]
 
@@ -397,6 +651,8 @@ def _values(items: Iterable[Any], what: str) -> list[Value]:
             if x.__class__ is not Value:
                 leaf = _constant(x)
                 if leaf is None:
+                    if isinstance(x, Value):  # a subclass
+                        continue
                     raise TypeError(
                         f"{what}[{i}] must be a Value or a real number, got {type_name(x)}"
                     )

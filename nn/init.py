@@ -35,8 +35,20 @@ def _uniform(rng, fan_in: int, fan_out: int) -> float:
     return rng.uniform(-1, 1)
 
 
+def _normal(rng, sd: float) -> float:
+    """One draw from N(0, sd²): ``rng.gauss`` (random.Random) or ``rng.normal``
+    (a NumPy Generator)."""
+    gauss = getattr(rng, "gauss", None) or getattr(rng, "normal", None)
+    if gauss is None:
+        raise TypeError(
+            f"this init scheme draws from a normal distribution: rng needs gauss() or "
+            f"normal(), and a {type(rng).__name__} has neither"
+        )
+    return gauss(0.0, sd)
+
+
 def _he(rng, fan_in: int, fan_out: int) -> float:
-    return rng.gauss(0.0, math.sqrt(2.0 / fan_in))
+    return _normal(rng, math.sqrt(2.0 / fan_in))
 
 
 def _he_uniform(rng, fan_in: int, fan_out: int) -> float:
@@ -50,7 +62,7 @@ def _xavier(rng, fan_in: int, fan_out: int) -> float:
 
 
 def _xavier_normal(rng, fan_in: int, fan_out: int) -> float:
-    return rng.gauss(0.0, math.sqrt(2.0 / (fan_in + fan_out)))
+    return _normal(rng, math.sqrt(2.0 / (fan_in + fan_out)))
 
 
 #: Scheme name -> function(rng, fan_in, fan_out) -> one weight.
@@ -96,8 +108,10 @@ def resolve_rng(rng=None, seed=None):
     """The random source for an initialisation.
 
     Args:
-        rng: a `random.Random` (or anything with ``uniform`` and ``gauss``);
-            None for the global ``random`` module (micrograd's behaviour).
+        rng: a `random.Random`, or any generator with ``uniform(low, high)``
+            (a NumPy Generator, a micrograd-style source); the normal schemes
+            also need ``gauss`` or ``normal``.  None for the global ``random``
+            module (micrograd's behaviour).
         seed: an int (or str/bytes) seeding a fresh ``random.Random(seed)``;
             None to use ``rng``.  Giving both is an error.
 
@@ -112,8 +126,11 @@ def resolve_rng(rng=None, seed=None):
         return random.Random(integer(seed, "seed"))
     if rng is None:
         return random
-    if not (hasattr(rng, "uniform") and hasattr(rng, "gauss")):
-        raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
+    if not callable(getattr(rng, "uniform", None)):
+        raise TypeError(
+            f"rng must be a random.Random or a generator with uniform(low, high), "
+            f"got {type(rng).__name__}"
+        )
     return rng
 
 

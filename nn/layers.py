@@ -68,6 +68,24 @@ def _activation(name, what: str = "activation") -> str:
     return name
 
 
+def _nonlin(nonlin, activation: str, default: str = "relu") -> str:
+    """The activation for micrograd's ``nonlin=`` (True: relu, False: linear);
+    ``activation`` itself when ``nonlin`` is None."""
+    if nonlin is None:
+        return activation
+    if not isinstance(nonlin, bool):
+        raise TypeError(
+            f"nonlin must be True (relu) or False (linear), as in micrograd, "
+            f"got {type(nonlin).__name__}"
+        )
+    if activation != default:
+        raise ValueError(
+            f"give activation= or micrograd's nonlin=, not both "
+            f"(got activation={activation!r}, nonlin={nonlin!r})"
+        )
+    return "relu" if nonlin else "linear"
+
+
 def _weighted_sum(name) -> str:
     if not isinstance(name, str) or name not in WEIGHTED_SUMS:
         raise ValueError(f"weighted_sum must be one of {list(WEIGHTED_SUMS)}, got {name!r}")
@@ -207,6 +225,8 @@ class Neuron(Module):
         seed: or an int seeding a fresh ``random.Random`` (not with ``rng``).
         weighted_sum: "dot" (default) or "products" (see the module docstring).
         fan_out: the size of the neuron's layer, for the "xavier" schemes.
+        nonlin: micrograd's name: True for "relu", False for "linear" (instead
+            of ``activation``).
 
     Attributes:
         w (list[Value]): the weights, labelled w⁽ˡ⁾ⱼₖ.
@@ -227,8 +247,10 @@ class Neuron(Module):
         seed=None,
         weighted_sum: str = "dot",
         fan_out: int = 1,
+        nonlin: bool | None = None,
     ) -> None:
         nin = integer(nin, "nin", minimum=1)
+        activation = _nonlin(nonlin, activation)
         self._layer = integer(layer, "layer", minimum=1)
         self._index = integer(index, "index", minimum=0)
         fan_out = integer(fan_out, "fan_out", minimum=1)
@@ -387,8 +409,8 @@ class Layer(Module):
         nout: number of neurons (≥ 1).
         activation: "relu" (default), "tanh", "sigmoid" or "linear".
         layer: the layer number l (≥ 1) used in the labels (default 1).
-        init, rng, seed, weighted_sum: as for `Neuron`; the weights are
-            drawn neuron by neuron from one source.
+        init, rng, seed, weighted_sum, nonlin: as for `Neuron`; the weights
+            are drawn neuron by neuron from one source.
 
     Attributes:
         neurons (list[Neuron]): neuron j is node j of the layer.
@@ -405,10 +427,12 @@ class Layer(Module):
         rng=None,
         seed=None,
         weighted_sum: str = "dot",
+        nonlin: bool | None = None,
     ) -> None:
         nin = integer(nin, "nin", minimum=1)
         nout = integer(nout, "nout", minimum=1)
         layer = integer(layer, "layer", minimum=1)
+        activation = _nonlin(nonlin, activation)
         _activation(activation)
         _weighted_sum(weighted_sum)
         _init.sampler(init)
@@ -563,6 +587,8 @@ class MLP(Module):
         init, rng, seed, weighted_sum: as for `Neuron`; the weights are drawn
             in neuron order from one source, so after ``random.seed(s)``,
             ``MLP(2, [16, 16, 1])`` has micrograd's exact initial weights.
+        nonlin: micrograd's name for the hidden layers' activation: True for
+            "relu" (the default), False for "linear"; the output stays linear.
 
     Attributes:
         layers (list[Layer]): ``layers[l-1]`` is layer l.
@@ -579,8 +605,11 @@ class MLP(Module):
         rng=None,
         seed=None,
         weighted_sum: str = "dot",
+        nonlin: bool | None = None,
     ) -> None:
         nin = integer(nin, "nin", minimum=1)
+        if nonlin is not None:
+            activation = _nonlin(nonlin, activation if isinstance(activation, str) else "")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
             raise TypeError(
                 f"nouts must be a list of layer sizes, got {type(nouts).__name__}"

@@ -19,11 +19,12 @@ def test_value_stores_data_as_float_and_starts_as_a_leaf():
         assert v.grad == 0.0 and v.label == "" and v.op == "" and v.parents == ()
 
 
-def test_value_has_slots_and_no_instance_dict():
+def test_value_keeps_its_slots_and_takes_users_own_attributes():
     v = Value(1.0)
-    assert not hasattr(v, "__dict__")
-    with pytest.raises(AttributeError):
-        v.something_else = 1
+    assert {"data", "grad", "label", "parents"} <= set(Value.__slots__)
+    v.something_else = 1  # a user's own attribute, kept in the node's __dict__
+    assert v.something_else == 1 and v.__dict__ == {"something_else": 1}
+    assert "data" not in v.__dict__  # the engine's own attributes stay in slots
 
 
 def test_equality_and_hash_are_by_identity():

@@ -96,3 +96,31 @@ def test_bad_schemes_and_sources_are_refused():
     with pytest.raises(TypeError, match="must return a real number"):
         Neuron(2, init=lambda rng, i, o: "0.1")
     assert set(SCHEMES) == {"uniform", "he", "he_uniform", "xavier", "xavier_normal"}
+
+
+class _UniformOnly:
+    """A generator with uniform() alone, as a micrograd user might pass."""
+
+    def __init__(self, seed):
+        self._r = random.Random(seed)
+
+    def uniform(self, low, high):
+        return self._r.uniform(low, high)
+
+
+def test_any_generator_with_uniform_draws_the_uniform_weights():
+    from nn import MLP
+
+    ours = MLP(2, [3, 1], rng=_UniformOnly(5))
+    r = random.Random(5)
+    expected = [r.uniform(-1, 1) for _ in range(2 * 3 + 3 * 1)]
+    assert [w.data for layer in ours.layers for n in layer.neurons for w in n.w] == expected
+    with pytest.raises(TypeError, match="normal distribution: rng needs gauss"):
+        Neuron(2, init="he", rng=_UniformOnly(5))
+
+
+def test_a_numpy_generator_is_a_source():
+    np = pytest.importorskip("numpy")
+    n = Neuron(3, init="he", rng=np.random.default_rng(0))
+    expected = np.random.default_rng(0).normal(0.0, math.sqrt(2.0 / 3), size=3)
+    assert [w.data for w in n.w] == pytest.approx(list(expected), rel=1e-15)

@@ -223,7 +223,7 @@ def test_keyboard_interrupt_inside_backward_leaves_zero_gradients(monkeypatch):
     before = params(model)
     real_backward = autodiff.backprop.backward
 
-    def dying_backward(root):
+    def dying_backward(root, seed=1.0):
         for p in model.parameters()[:3]:
             p.grad += 1.0  # half-accumulated
         raise KeyboardInterrupt
