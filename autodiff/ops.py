@@ -313,9 +313,12 @@ def _sign(F, x) -> float:
 
 
 def _minus_floor_ratio(F, x, y) -> float:
-    # -floor(x/y), a float even on Values: its own derivative is 0 (a.e.)
-    q = div(F.value(x), F.value(y))
-    return -math.floor(q) if math.isfinite(q) else NAN
+    # -floor(x/y), a float even on Values (its own derivative is 0 between the
+    # jumps).  Python's float // computes it from fmod as PyTorch's floor
+    # division does (1.0 // 0.1 is 9.0, where floor(1.0 / 0.1) is 10.0), so
+    # it matches the remainder; PyTorch takes x / y at y = 0.
+    xv, yv = F.value(x), F.value(y)
+    return -div(xv, yv) if yv == 0.0 else -(xv // yv)
 
 
 def _dgelu(F, x):
@@ -496,8 +499,8 @@ _ENTRIES = [
     # d leaky_relu(x)/dx = 1 for x > 0, else 0.01 (0.01 at the kink, as PyTorch)
     Op("leaky_relu", 1, leaky_relu, lambda F, x, r: (1.0 if F.value(x) > 0.0 else LEAKY_SLOPE,),
        ("nonkink",), function=True),
-    # d elu(x)/dx = 1 for x > 0, else eˣ = r + 1 (1 at the kink, as PyTorch)
-    Op("elu", 1, elu, lambda F, x, r: (1.0 if F.value(x) > 0.0 else r + 1.0,), ("nonkink",),
+    # d elu(x)/dx = eˣ = r + 1 for x <= 0, else 1 (1 at the kink and at nan, as PyTorch)
+    Op("elu", 1, elu, lambda F, x, r: (r + 1.0 if F.value(x) <= 0.0 else 1.0,), ("nonkink",),
        function=True),
     # d gelu(x)/dx = ½(1 + t) + ½x(1 - t²)·√(2/π)(1 + 3·0.044715x²),
     # t = tanh(√(2/π)(x + 0.044715x³))
