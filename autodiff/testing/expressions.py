@@ -322,10 +322,9 @@ class _Builder:
         """``a`` moved inside ``domain`` with MARGIN (None if that fails)."""
         if a is None or type(a) is not int or _in_domain(domain, self.data[a], MARGIN):
             return a
-        if domain == "unit":  # 0.9·tanh(t), with t scaled to |t| <= 1
+        if domain == "unit":  # 0.9·t, with t scaled to |t| <= 1
             t = self.scaled(a)
-            squashed = None if t is None else self.node("tanh", (t,))
-            return None if squashed is None else self.node("*", (squashed, 0.9))
+            return None if t is None else self.node("*", (t, 0.9))
         if domain in ("positive", "above_minus_one"):  # t*t + c, t scaled so t*t stays small
             t = self.scaled(a)
             square = None if t is None else self.node("*", (t, t))
@@ -334,6 +333,19 @@ class _Builder:
         # nonzero / nonkink: |a| < MARGIN, so a ± c with c >= 0.5 is >= 0.4 away from 0
         c = self.draw(st.floats(0.5, 2.0))
         return self.node("+", (a, c if self.data[a] >= 0.0 else -c))
+
+    def between_jumps(self, x, y) -> list:
+        """The operands of x % y, x moved by a constant when x/y is near an
+        integer (a jump of the remainder), so that x/y ends half-way between two."""
+        xv = self.data[x] if type(x) is int else x
+        yv = self.data[y] if type(y) is int else y
+        if _clear_of_jumps(xv, yv):
+            return [x, y]
+        q = xv / yv
+        shift = (0.5 - (q - math.floor(q))) * yv
+        if type(x) is not int:
+            return [x + shift, y]
+        return [self.node("+", (x, shift)), y]
 
     # -- ops ----------------------------------------------------------------
 
@@ -381,6 +393,8 @@ class _Builder:
             else:
                 args = drawn
             args = [self.fit(a, _domain_of(op, i)) for i, a in enumerate(args)]
+            if name == "%" and None not in args:
+                args = self.between_jumps(*args)
             if None not in args:
                 out = self.node(name, args)
                 if out is not None:
