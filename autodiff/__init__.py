@@ -11,8 +11,9 @@ The pieces: `Value` and the functions on Values (in `value`), the op table
 (`ops`), the traversal (`graph`), the chain rule (`backprop`), forward mode
 (`forward`: `jvp`), the recording modes (`modes`), numerical checks
 (`checks`), the shared argument checks (`arguments`), compiled steps
-(`compiler`: `compile`), your own ops (`primitives`: `primitive`) and a property-test kit (`testing`, imported on its
-own so that Hypothesis stays optional).
+(`compiler`: `compile`), your own ops (`primitives`: `primitive`) and a
+property-test kit (`testing`, imported on its own so that Hypothesis stays
+optional).
 
 The one-input functions (`exp`, `tanh`, ...) are the op table's entries
 marked as functions, `ops.UNARY_FUNCTIONS`.
@@ -34,24 +35,24 @@ from .value import Value, dot, grad, sum
 # The table's functions (`UNARY_FUNCTIONS`), re-exported one by one so that
 # type checkers see them; a test checks that none is missing.
 from .value import abs as abs  # noqa: A004
+from .value import acos as acos
+from .value import asin as asin
+from .value import atan as atan
 from .value import cos as cos
+from .value import elu as elu
 from .value import exp as exp
+from .value import expm1 as expm1
+from .value import gelu as gelu
+from .value import leaky_relu as leaky_relu
 from .value import log as log
+from .value import log1p as log1p
 from .value import relu as relu
 from .value import sigmoid as sigmoid
+from .value import silu as silu
 from .value import sin as sin
+from .value import softplus as softplus
 from .value import sqrt as sqrt
 from .value import tanh as tanh
-from .value import atan as atan
-from .value import asin as asin
-from .value import acos as acos
-from .value import log1p as log1p
-from .value import expm1 as expm1
-from .value import leaky_relu as leaky_relu
-from .value import elu as elu
-from .value import gelu as gelu
-from .value import silu as silu
-from .value import softplus as softplus
 
 __version__ = "0.1.0"
 

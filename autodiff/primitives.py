@@ -51,7 +51,7 @@ from typing import Any, Callable, Sequence
 
 from . import value as _value
 from .arguments import type_name
-from .ops import DOMAINS, FLOAT, GRAPH, OPS, Op
+from .ops import DOMAINS, FLOAT, OPS, Op
 
 __all__ = ["primitive", "remove", "FUNCTIONS"]
 

@@ -120,7 +120,7 @@ def to_torch(module):
         import torch
     except ImportError:
         raise ImportError("to_torch needs PyTorch: pip install torch") from None
-    activations = {
+    activations: dict[str, Any] = {
         "relu": torch.nn.ReLU,
         "tanh": torch.nn.Tanh,
         "sigmoid": torch.nn.Sigmoid,

@@ -57,14 +57,15 @@ _OPERATORS: dict[str, Callable[..., Any]] = {
     "abs": abs,
 }
 
-#: The PyTorch functions of the table's one-input ops whose name is not
-#: torch's (the others are ``torch.<name>``).
-_TORCH_UNARY = {
-    "leaky_relu": lambda t: __import__("torch").nn.functional.leaky_relu(t),
-    "elu": lambda t: __import__("torch").nn.functional.elu(t),
-    "gelu": lambda t: __import__("torch").nn.functional.gelu(t, approximate="tanh"),
-    "silu": lambda t: __import__("torch").nn.functional.silu(t),
-    "softplus": lambda t: __import__("torch").nn.functional.softplus(t),
+#: The table's one-input ops that are ``torch.nn.functional`` functions of
+#: the same name, with the arguments that make them the table's (the others
+#: are ``torch.<name>``).
+_TORCH_FUNCTIONAL: dict[str, dict[str, Any]] = {
+    "leaky_relu": {},
+    "elu": {},
+    "gelu": {"approximate": "tanh"},
+    "silu": {},
+    "softplus": {},
 }
 
 
@@ -121,7 +122,9 @@ def _apply_torch(name: str, args: list):
         n = len(tensors) // 2
         out = torch.dot(torch.stack(tensors[:n]), torch.stack(tensors[n : 2 * n]))
         return out + tensors[-1] if len(tensors) % 2 else out
-    function = _TORCH_UNARY.get(name) or getattr(torch, name, None)
+    if name in _TORCH_FUNCTIONAL:
+        return getattr(torch.nn.functional, name)(tensors[0], **_TORCH_FUNCTIONAL[name])
+    function = getattr(torch, name, None)
     if len(args) != 1 or function is None:
         raise NotImplementedError(
             f"autodiff.testing has no PyTorch translation for op {name!r}; "
@@ -289,8 +292,10 @@ class _Builder:
         v = out.data
         if not math.isfinite(v) or (bounded and abs(v) > BOUND):
             return None
-        if name == "%" and not _clear_of_jumps(*(self.data[a] if type(a) is int else a for a in args)):
-            return None
+        if name == "%":
+            x, y = (self.data[a] if type(a) is int else a for a in args)
+            if not _clear_of_jumps(x, y):
+                return None
         self.steps.append((name, tuple(args)))
         self.data.append(v)
         return len(self.data) - 1
@@ -464,7 +469,8 @@ def _stable_near(expr: RandomExpression, data: list[float], h: float) -> bool:
                 return vs[a] if type(a) is int else a
 
             for x, y in ratios:
-                if math.floor(at(x, values) / at(y, values)) != math.floor(at(x, data) / at(y, data)):
+                moved_floor = math.floor(at(x, values) / at(y, values))
+                if moved_floor != math.floor(at(x, data) / at(y, data)):
                     return False
     return True
 
