@@ -201,7 +201,7 @@ def test_expressions_can_be_asked_for_one_op(name, data):
 def test_expressions_cover_the_whole_table_by_default():
     seen = set()
 
-    @settings(max_examples=150, derandomize=True, database=None)
+    @settings(max_examples=400, derandomize=True, database=None)
     @given(expressions(n_inputs=2, max_ops=8))
     def collect(expr):
         seen.update(expr.ops_used)
