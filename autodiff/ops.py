@@ -29,6 +29,10 @@ from typing import Callable
 INF = math.inf
 NAN = math.nan
 
+#: The domain names an op's inputs may have (`Op.domain`), for
+#: `autodiff.testing`: where central differences are reliable.
+DOMAINS = ("any", "positive", "nonzero", "nonkink", "unit", "above_minus_one")
+
 
 # --------------------------------------------------------------------------
 # IEEE-safe float functions (Python raises where IEEE gives inf or nan)
@@ -105,6 +109,92 @@ def relu(x: float) -> float:
     return x if x > 0.0 or x != x else 0.0
 
 
+def _unit_interval(f: Callable[[float], float]) -> Callable[[float], float]:
+    # asin and acos: nan outside [-1, 1] (and at nan), where math raises
+    def safe(x: float) -> float:
+        return f(x) if -1.0 <= x <= 1.0 else NAN
+
+    safe.__name__ = f.__name__
+    safe.__doc__ = f"{f.__name__}(x); nan outside [-1, 1]."
+    return safe
+
+
+asin = _unit_interval(math.asin)
+acos = _unit_interval(math.acos)
+
+
+def atan(x: float) -> float:
+    """Arctangent; ±π/2 at ±inf."""
+    return math.atan(x)
+
+
+def log1p(x: float) -> float:
+    """ln(1 + x), accurate near 0: -inf at -1, nan below."""
+    if x > -1.0:
+        return math.log1p(x)
+    if x == -1.0:
+        return -INF
+    return NAN  # below -1, or nan
+
+
+def expm1(x: float) -> float:
+    """eˣ - 1, accurate near 0; inf on overflow."""
+    try:
+        return math.expm1(x)
+    except OverflowError:
+        return INF
+
+
+def mod(x: float, y: float) -> float:
+    """x mod y with the sign of y (Python's ``%``, PyTorch's ``remainder``),
+    as PyTorch double computes it: nan for y = 0 or an infinite x; the fmod
+    result moved by y when their signs differ (so ``-0.0 % 2.0`` is -0.0)."""
+    if y == 0.0 or not math.isfinite(x) or y != y:
+        return NAN
+    r = math.fmod(x, y)
+    if r != 0.0 and (y < 0.0) != (r < 0.0):
+        r += y
+    return r
+
+
+#: The fixed negative slope of `leaky_relu` (PyTorch's default).
+LEAKY_SLOPE = 0.01
+
+#: `softplus` is x itself above this input (PyTorch's default threshold).
+SOFTPLUS_THRESHOLD = 20.0
+
+#: √(2/π), the scale of gelu's tanh approximation.
+_GELU_K = math.sqrt(2.0 / math.pi)
+_GELU_C = 0.044715
+
+
+def leaky_relu(x: float) -> float:
+    """x for x > 0, else 0.01·x (PyTorch's default slope); nan stays nan."""
+    return x if x > 0.0 else LEAKY_SLOPE * x
+
+
+def elu(x: float) -> float:
+    """x for x > 0, else eˣ - 1 (alpha = 1)."""
+    return x if x > 0.0 else expm1(x)
+
+
+def gelu(x: float) -> float:
+    """x·Φ(x) by the tanh approximation (PyTorch's ``approximate="tanh"``):
+    ½x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
+    # x*x*x rather than x**3: inf rather than OverflowError for a huge x
+    return 0.5 * x * (1.0 + math.tanh(_GELU_K * (x + _GELU_C * (x * x * x))))
+
+
+def silu(x: float) -> float:
+    """x·σ(x) (the swish)."""
+    return x * sigmoid(x)
+
+
+def softplus(x: float) -> float:
+    """ln(1 + eˣ), and x itself above 20 (PyTorch's beta = 1, threshold = 20)."""
+    return x if x > SOFTPLUS_THRESHOLD else math.log1p(exp(x))
+
+
 class _FloatMath:
     """The rule namespace for float inputs."""
 
@@ -115,6 +205,8 @@ class _FloatMath:
     sqrt = staticmethod(sqrt)
     sin = staticmethod(sin)
     cos = staticmethod(cos)
+    tanh = staticmethod(math.tanh)
+    sigmoid = staticmethod(sigmoid)
 
     @staticmethod
     def value(x: float) -> float:
@@ -136,6 +228,8 @@ class _GraphMath:
     sqrt = staticmethod(lambda x: x.sqrt())
     sin = staticmethod(lambda x: x.sin())
     cos = staticmethod(lambda x: x.cos())
+    tanh = staticmethod(lambda x: x.tanh())
+    sigmoid = staticmethod(lambda x: x.sigmoid())
 
     @staticmethod
     def value(x) -> float:
@@ -232,7 +326,8 @@ class Op:
     partials: ∂result/∂input for each input: ``partials(F, *inputs, result)``;
               an n-ary op takes ``partials(F, inputs, result)``.
     domain:   per input, where finite differences are reliable, for
-              `autodiff.testing`: "any", "positive", "nonzero", "nonkink".
+              `autodiff.testing`: "any", "positive", "nonzero", "nonkink",
+              "unit" (inside (-1, 1)), "above_minus_one" (x > -1).
     symbol:   what `Value.op` shows; the name unless given.
     function: for a one-input op, whether it is also the `Value` method and
               the `autodiff` function of its name (``x.tanh()``,
@@ -292,6 +387,29 @@ def _dpow_dbase(F, x, y):
 def _sign(F, x) -> float:
     v = F.value(x)
     return 1.0 if v > 0.0 else -1.0 if v < 0.0 else 0.0
+
+
+def _minus_floor_ratio(F, x, y) -> float:
+    # -floor(x/y), a float even on Values (its own derivative is 0 between the
+    # jumps).  Python's float // computes it from fmod as PyTorch's floor
+    # division does (1.0 // 0.1 is 9.0, where floor(1.0 / 0.1) is 10.0), so
+    # it matches the remainder; PyTorch takes x / y at y = 0.
+    xv, yv = F.value(x), F.value(y)
+    return -div(xv, yv) if yv == 0.0 else -(xv // yv)
+
+
+def _dgelu(F, x):
+    t = F.tanh(_GELU_K * (x + _GELU_C * (x * x * x)))
+    return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _GELU_K * (1.0 + 3.0 * _GELU_C * (x * x))
+
+
+def _dsilu(F, x):
+    s = F.sigmoid(x)
+    return s * (1.0 + x * (1.0 - s))
+
+
+def _dsoftplus(F, x):
+    return 1.0 if F.value(x) > SOFTPLUS_THRESHOLD else F.sigmoid(x)
 
 
 def weighted_sum(ws, xs, b: float = 0.0) -> float:
@@ -441,6 +559,36 @@ _ENTRIES = [
     # d √x/dx = 1/(2√x)
     Op("sqrt", 1, sqrt, lambda F, x, r: (F.div(0.5, r),), ("positive",), function=True,
        forward_code="_sqrt({x})", partials_code=("0.5 / {r}",)),
+    # d atan x/dx = 1/(1 + x²)
+    Op("atan", 1, atan, lambda F, x, r: (F.div(1.0, 1.0 + x * x),), ("any",), function=True),
+    # d asin x/dx = 1/√(1 - x²)
+    Op("asin", 1, asin, lambda F, x, r: (F.div(1.0, F.sqrt(1.0 - x * x)),), ("unit",),
+       function=True),
+    # d acos x/dx = -1/√(1 - x²)
+    Op("acos", 1, acos, lambda F, x, r: (-F.div(1.0, F.sqrt(1.0 - x * x)),), ("unit",),
+       function=True),
+    # d ln(1 + x)/dx = 1/(1 + x)
+    Op("log1p", 1, log1p, lambda F, x, r: (F.div(1.0, 1.0 + x),), ("above_minus_one",),
+       function=True),
+    # d(eˣ - 1)/dx = eˣ = r + 1
+    Op("expm1", 1, expm1, lambda F, x, r: (r + 1.0,), ("any",), function=True),
+    # d(x mod y)/dx = 1 ; d(x mod y)/dy = -floor(x/y), a constant between the
+    # jumps (PyTorch's remainder), so every second derivative is 0
+    Op("%", 2, mod, lambda F, x, y, r: (1.0, _minus_floor_ratio(F, x, y)),
+       ("any", "nonzero")),
+    # d leaky_relu(x)/dx = 1 for x > 0, else 0.01 (0.01 at the kink, as PyTorch)
+    Op("leaky_relu", 1, leaky_relu, lambda F, x, r: (1.0 if F.value(x) > 0.0 else LEAKY_SLOPE,),
+       ("nonkink",), function=True),
+    # d elu(x)/dx = eˣ = r + 1 for x <= 0, else 1 (1 at the kink and at nan, as PyTorch)
+    Op("elu", 1, elu, lambda F, x, r: (r + 1.0 if F.value(x) <= 0.0 else 1.0,), ("nonkink",),
+       function=True),
+    # d gelu(x)/dx = ½(1 + t) + ½x(1 - t²)·√(2/π)(1 + 3·0.044715x²),
+    # t = tanh(√(2/π)(x + 0.044715x³))
+    Op("gelu", 1, gelu, lambda F, x, r: (_dgelu(F, x),), ("any",), function=True),
+    # d(x σ(x))/dx = σ(x)(1 + x(1 - σ(x)))
+    Op("silu", 1, silu, lambda F, x, r: (_dsilu(F, x),), ("any",), function=True),
+    # d ln(1 + eˣ)/dx = σ(x); 1 above the threshold 20
+    Op("softplus", 1, softplus, lambda F, x, r: (_dsoftplus(F, x),), ("any",), function=True),
     # d(Σ xᵢ)/dxᵢ = 1
     Op("sum", None, _sum_forward, _sum_partials, ("any",),
        forward_code=_sum_code, partials_code=lambda xs, r: ("1.0",) * len(xs)),

@@ -179,7 +179,7 @@ def _binary(
     return method
 
 
-_DUNDERS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow"}
+_DUNDERS = {"+": "add", "-": "sub", "*": "mul", "/": "truediv", "**": "pow", "%": "mod"}
 
 
 def _unary(op: Op, name: str | None = None) -> Callable[[Value], Value]:
@@ -445,6 +445,8 @@ class Value:
     __rtruediv__ = _binary(OPS["/"], reflected=True)
     __pow__ = _binary(OPS["**"], constant_op=OPS["**c"])
     __rpow__ = _binary(OPS["**"], reflected=True)
+    __mod__ = _binary(OPS["%"])
+    __rmod__ = _binary(OPS["%"], reflected=True)
     __neg__ = _unary(OPS["neg"], "__neg__")
     __abs__ = _unary(OPS["abs"], "__abs__")
 
@@ -461,6 +463,16 @@ class Value:
     sin = _unary(OPS["sin"])
     cos = _unary(OPS["cos"])
     sqrt = _unary(OPS["sqrt"])
+    atan = _unary(OPS["atan"])
+    asin = _unary(OPS["asin"])
+    acos = _unary(OPS["acos"])
+    log1p = _unary(OPS["log1p"])
+    expm1 = _unary(OPS["expm1"])
+    leaky_relu = _unary(OPS["leaky_relu"])
+    elu = _unary(OPS["elu"])
+    gelu = _unary(OPS["gelu"])
+    silu = _unary(OPS["silu"])
+    softplus = _unary(OPS["softplus"])
 
     # -- what the node is ---------------------------------------------------
 
@@ -618,6 +630,16 @@ relu = _function(OPS["relu"])
 sin = _function(OPS["sin"])
 cos = _function(OPS["cos"])
 sqrt = _function(OPS["sqrt"])
+atan = _function(OPS["atan"])
+asin = _function(OPS["asin"])
+acos = _function(OPS["acos"])
+log1p = _function(OPS["log1p"])
+expm1 = _function(OPS["expm1"])
+leaky_relu = _function(OPS["leaky_relu"])
+elu = _function(OPS["elu"])
+gelu = _function(OPS["gelu"])
+silu = _function(OPS["silu"])
+softplus = _function(OPS["softplus"])
 
 
 def _install(op: Op) -> Callable[[Operand], Value]:

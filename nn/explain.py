@@ -65,6 +65,11 @@ _PRIMES = {
     "relu": ("relu′", r"\operatorname{relu}'"),
     "tanh": ("tanh′", r"\tanh'"),
     "sigmoid": ("σ′", r"\sigma'"),
+    "leaky_relu": ("leaky_relu′", r"\operatorname{leaky\_relu}'"),
+    "elu": ("elu′", r"\operatorname{elu}'"),
+    "gelu": ("gelu′", r"\operatorname{gelu}'"),
+    "silu": ("silu′", r"\operatorname{silu}'"),
+    "softplus": ("softplus′", r"\operatorname{softplus}'"),
 }
 
 #: The per-sample losses `explain` recognises in a graph, with ∂Cᵢ/∂aⱼ as it

@@ -120,7 +120,16 @@ def to_torch(module):
         import torch
     except ImportError:
         raise ImportError("to_torch needs PyTorch: pip install torch") from None
-    activations = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid}
+    activations: dict[str, Any] = {
+        "relu": torch.nn.ReLU,
+        "tanh": torch.nn.Tanh,
+        "sigmoid": torch.nn.Sigmoid,
+        "leaky_relu": torch.nn.LeakyReLU,  # slope 0.01, the engine's
+        "elu": torch.nn.ELU,
+        "gelu": lambda: torch.nn.GELU(approximate="tanh"),
+        "silu": torch.nn.SiLU,
+        "softplus": torch.nn.Softplus,
+    }
     parts: list[Any] = []
     for dense in layers:
         linear = torch.nn.Linear(len(dense.weights[0]), len(dense.weights), dtype=torch.float64)

@@ -17,8 +17,10 @@ A forward call ``mlp(x)`` builds, per call:
   over the weights, the inputs and the bias; with ``"products"`` one node per
   wₖ·aₖ summed with the bias by one `autodiff.sum` node (micrograd's
   granularity, for drawing the fine-grained graph);
-- a⁽ˡ⁾ⱼ = g(z⁽ˡ⁾ⱼ), with g one of "relu", "tanh", "sigmoid", "linear".  For
-  "linear" no activation node is made: the z⁽ˡ⁾ⱼ node serves as a⁽ˡ⁾ⱼ.
+- a⁽ˡ⁾ⱼ = g(z⁽ˡ⁾ⱼ), with g one of `ACTIVATIONS`: "relu", "tanh", "sigmoid",
+  "leaky_relu", "elu", "gelu", "silu", "softplus" (the op table's entries)
+  or "linear".  For "linear" no activation node is made: the z⁽ˡ⁾ⱼ node
+  serves as a⁽ˡ⁾ⱼ.
 
 A call returns a `Value` when the last layer has one neuron, else a list.
 
@@ -50,6 +52,11 @@ ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
     "relu": Value.relu,
     "tanh": Value.tanh,
     "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,  # slope 0.01 below 0, fixed (PyTorch's default)
+    "elu": Value.elu,  # alpha 1
+    "gelu": Value.gelu,  # the tanh approximation (PyTorch's approximate="tanh")
+    "silu": Value.silu,
+    "softplus": Value.softplus,  # beta 1, threshold 20
     "linear": None,
 }
 

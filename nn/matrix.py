@@ -52,6 +52,8 @@ except (ImportError, ValueError):
 if not _numpy_found:
     raise ImportError("nn.matrix needs NumPy, which is not installed: pip install numpy")
 
+from autodiff import ops as _ops
+
 from . import layers as _layers
 from .checks import real_array
 
@@ -147,9 +149,26 @@ def _g(name: str, z):
     if name == "tanh":
         return np.tanh(z)
     if name == "sigmoid":
-        e = np.exp(-np.abs(z))  # never overflows
-        return np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
+        return _sigmoid(z)
+    if name == "leaky_relu":
+        return np.where(z > 0.0, z, _ops.LEAKY_SLOPE * z)
+    if name == "elu":
+        return np.where(z > 0.0, z, np.expm1(np.minimum(z, 0.0)))
+    if name == "gelu":
+        return 0.5 * z * (1.0 + np.tanh(_ops._GELU_K * (z + _ops._GELU_C * z * z * z)))
+    if name == "silu":
+        return z * _sigmoid(z)
+    if name == "softplus":
+        small = np.minimum(z, _ops.SOFTPLUS_THRESHOLD)  # no overflow in the unused branch
+        return np.where(z > _ops.SOFTPLUS_THRESHOLD, z, np.log1p(np.exp(small)))
     return z.copy()  # linear
+
+
+def _sigmoid(z):
+    import numpy as np
+
+    e = np.exp(-np.abs(z))  # never overflows
+    return np.where(z >= 0.0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _g_prime(name: str, z, a):
@@ -163,6 +182,19 @@ def _g_prime(name: str, z, a):
         return 1.0 - a * a  # 1 − tanh²(z)
     if name == "sigmoid":
         return a * (1.0 - a)  # σ(z)(1 − σ(z))
+    if name == "leaky_relu":
+        return np.where(z > 0.0, 1.0, _ops.LEAKY_SLOPE)  # 0.01 at the kink
+    if name == "elu":
+        return np.where(z <= 0.0, a + 1.0, 1.0)  # eᶻ below 0
+    if name == "gelu":
+        k, c = _ops._GELU_K, _ops._GELU_C
+        t = np.tanh(k * (z + c * z * z * z))
+        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * k * (1.0 + 3.0 * c * z * z)
+    if name == "silu":
+        s = _sigmoid(z)
+        return s * (1.0 + z * (1.0 - s))  # σ(z)(1 + z(1 − σ(z)))
+    if name == "softplus":
+        return np.where(z > _ops.SOFTPLUS_THRESHOLD, 1.0, _sigmoid(z))  # σ(z)
     return np.ones_like(z)  # linear
 
 

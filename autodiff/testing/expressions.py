@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 from hypothesis import assume
 from hypothesis import strategies as st
 
+from .. import primitives as _primitives
 from .. import value as _value_module
 from ..arguments import is_int, type_name
 from ..modes import no_grad
@@ -51,8 +52,20 @@ _OPERATORS: dict[str, Callable[..., Any]] = {
     "/": operator.truediv,
     "**": operator.pow,
     "**c": operator.pow,
+    "%": operator.mod,
     "neg": operator.neg,
     "abs": abs,
+}
+
+#: The table's one-input ops that are ``torch.nn.functional`` functions of
+#: the same name, with the arguments that make them the table's (the others
+#: are ``torch.<name>``).
+_TORCH_FUNCTIONAL: dict[str, dict[str, Any]] = {
+    "leaky_relu": {},
+    "elu": {},
+    "gelu": {"approximate": "tanh"},
+    "silu": {},
+    "softplus": {},
 }
 
 
@@ -72,6 +85,9 @@ def _apply_value(name: str, args: list):
         return value_sum(args)
     if name == "dot":
         return _dot_of(args)
+    user = _primitives.FUNCTIONS.get(name)
+    if user is not None:  # a user primitive: its autodiff function
+        return user(*args)
     if len(args) == 1 and hasattr(Value, name):
         return getattr(Value, name)(args[0])
     parents = tuple(a if isinstance(a, Value) else Value(a) for a in args)
@@ -82,6 +98,16 @@ def _apply_torch(name: str, args: list):
     """Op ``name`` on ``args`` (float64 tensors and numbers), in PyTorch."""
     import torch
 
+    if name in _primitives.FUNCTIONS:
+        raise NotImplementedError(
+            f"op {name!r} is a user primitive, which PyTorch does not know: "
+            f'check it with oracle="central", or leave it out with '
+            f"expressions(ops=[...])"
+        )
+    if name == "%":
+        return torch.remainder(*args) if isinstance(args[0], torch.Tensor) else (
+            torch.remainder(torch.tensor(float(args[0]), dtype=torch.float64), args[1])
+        )
     if name in _OPERATORS:
         if name == "abs":
             return torch.abs(args[0])
@@ -96,6 +122,8 @@ def _apply_torch(name: str, args: list):
         n = len(tensors) // 2
         out = torch.dot(torch.stack(tensors[:n]), torch.stack(tensors[n : 2 * n]))
         return out + tensors[-1] if len(tensors) % 2 else out
+    if name in _TORCH_FUNCTIONAL:
+        return getattr(torch.nn.functional, name)(tensors[0], **_TORCH_FUNCTIONAL[name])
     function = getattr(torch, name, None)
     if len(args) != 1 or function is None:
         raise NotImplementedError(
@@ -224,7 +252,7 @@ def _format(n_inputs: int, steps) -> str:
         symbol = OPS[name].symbol
         if name == "neg":
             text, atom = f"-{operand(args[0])}", False
-        elif len(args) == 2 and symbol in ("+", "-", "*", "/", "**"):
+        elif len(args) == 2 and symbol in ("+", "-", "*", "/", "**", "%"):
             text, atom = f"{operand(args[0])} {symbol} {operand(args[1])}", False
         elif name == "dot":
             n = len(args) // 2
@@ -264,6 +292,10 @@ class _Builder:
         v = out.data
         if not math.isfinite(v) or (bounded and abs(v) > BOUND):
             return None
+        if name == "%":
+            x, y = (self.data[a] if type(a) is int else a for a in args)
+            if not _clear_of_jumps(x, y):
+                return None
         self.steps.append((name, tuple(args)))
         self.data.append(v)
         return len(self.data) - 1
@@ -295,7 +327,10 @@ class _Builder:
         """``a`` moved inside ``domain`` with MARGIN (None if that fails)."""
         if a is None or type(a) is not int or _in_domain(domain, self.data[a], MARGIN):
             return a
-        if domain == "positive":  # t*t + c, with t scaled so t*t stays small
+        if domain == "unit":  # 0.9·t, with t scaled to |t| <= 1
+            t = self.scaled(a)
+            return None if t is None else self.node("*", (t, 0.9))
+        if domain in ("positive", "above_minus_one"):  # t*t + c, t scaled so t*t stays small
             t = self.scaled(a)
             square = None if t is None else self.node("*", (t, t))
             c = self.draw(st.floats(0.5, 2.0))
@@ -303,6 +338,19 @@ class _Builder:
         # nonzero / nonkink: |a| < MARGIN, so a ± c with c >= 0.5 is >= 0.4 away from 0
         c = self.draw(st.floats(0.5, 2.0))
         return self.node("+", (a, c if self.data[a] >= 0.0 else -c))
+
+    def between_jumps(self, x, y) -> list:
+        """The operands of x % y, x moved by a constant when x/y is near an
+        integer (a jump of the remainder), so that x/y ends half-way between two."""
+        xv = self.data[x] if type(x) is int else x
+        yv = self.data[y] if type(y) is int else y
+        if _clear_of_jumps(xv, yv):
+            return [x, y]
+        q = xv / yv
+        shift = (0.5 - (q - math.floor(q))) * yv
+        if type(x) is not int:
+            return [x + shift, y]
+        return [self.node("+", (x, shift)), y]
 
     # -- ops ----------------------------------------------------------------
 
@@ -317,7 +365,7 @@ class _Builder:
             # constant 0, losing ∂²/∂y∂x, so its double backward is no oracle
             # there: keep the exponent clear of 0.
             return [base, self.fit(self.pick(), "nonzero")]
-        if name in ("+", "-", "*", "/"):
+        if name in ("+", "-", "*", "/", "%"):
             args: list[int | float] = [self.pick(), self.pick()]
             if self.maybe_constant():  # 2 - x or x - 2: reflected or plain
                 side = self.draw(st.sampled_from((0, 1)))
@@ -350,6 +398,8 @@ class _Builder:
             else:
                 args = drawn
             args = [self.fit(a, _domain_of(op, i)) for i, a in enumerate(args)]
+            if name == "%" and None not in args:
+                args = self.between_jumps(*args)
             if None not in args:
                 out = self.node(name, args)
                 if out is not None:
@@ -369,15 +419,34 @@ class _Builder:
                     out = joined
 
 
+#: How far from a jump of x mod y (an integer x/y) the ratio of a "%" op
+#: stays, as a fraction of one period.
+_JUMP_MARGIN = 0.05
+
+
+def _clear_of_jumps(x: float, y: float) -> bool:
+    """Whether x mod y is ``_JUMP_MARGIN`` of a period away from its jumps."""
+    q = x / y
+    frac = q - math.floor(q)
+    return _JUMP_MARGIN <= frac <= 1.0 - _JUMP_MARGIN
+
+
 def _stable_near(expr: RandomExpression, data: list[float], h: float) -> bool:
     """True when, at the point moved by ±h in each input, every op's inputs
     keep the side of 0 they have at the point (for restricted domains) and
     every value stays finite."""
-    checks = []  # the nodes that are inputs of ops with a restricted domain
+    checks = []  # the nodes that are inputs of ops with a domain whose edge is 0
+    inside = []  # (node, domain) for the domains with other edges
+    ratios = []  # the operands of each "%", whose floor(x/y) must not move
     for name, args in expr.steps:
         op = OPS[name]
+        if name == "%":
+            ratios.append(args)
         for k, a in enumerate(args):
-            if type(a) is int and _domain_of(op, k) != "any":
+            domain = _domain_of(op, k)
+            if type(a) is int and domain in ("unit", "above_minus_one"):
+                inside.append((a, domain))
+            elif type(a) is int and domain != "any":
                 checks.append(a)
     for j in range(expr.n_inputs):
         for step in (h, -h):
@@ -391,6 +460,17 @@ def _stable_near(expr: RandomExpression, data: list[float], h: float) -> bool:
                 return False
             for a in checks:
                 if values[a] == 0.0 or (values[a] > 0.0) != (data[a] > 0.0):
+                    return False
+            for a, domain in inside:
+                if not _in_domain(domain, values[a], 0.0):
+                    return False
+
+            def at(a, vs):
+                return vs[a] if type(a) is int else a
+
+            for x, y in ratios:
+                moved_floor = math.floor(at(x, values) / at(y, values))
+                if moved_floor != math.floor(at(x, data) / at(y, data)):
                     return False
     return True
 

@@ -1,7 +1,8 @@
 """Hypothesis strategies for points inside the op table's input domains.
 
 `floats_in` draws one coordinate inside a domain ("any", "positive",
-"nonzero", "nonkink": the names an op's ``domain`` uses), `points` a list of
+"nonzero", "nonkink", "unit", "above_minus_one": the names an op's
+``domain`` uses), `points` a list of
 them; `_in_domain` and `_domain_of` say what a domain allows, for the
 expression builder.
 """
@@ -13,14 +14,17 @@ import numbers
 
 from hypothesis import strategies as st
 
+from .. import ops as _ops
 from ..arguments import integer, is_real, type_name
 from ..value import Value
 
 #: The domain names an op's inputs may have (`autodiff.ops.Op.domain`).
-DOMAINS = ("any", "positive", "nonzero", "nonkink")
+DOMAINS = _ops.DOMAINS
 
-#: How far from 0 (the edge of "positive", the pole of "nonzero", the kink of
-#: "nonkink") drawn points and the inputs of every op in an expression stay.
+#: How far from the edge of a domain (0 for "positive", the pole of
+#: "nonzero", the kink of "nonkink"; ±1 for "unit", the interval (-1, 1) of
+#: asin and acos; -1 for "above_minus_one", log1p's x > -1) drawn points and
+#: the inputs of every op in an expression stay.
 MARGIN = 0.1
 
 
@@ -35,7 +39,9 @@ def floats_in(domain: str = "any", *, bound: float = 3.0, margin: float = MARGIN
 
     Args:
         domain: "any" (in [-bound, bound]), "positive" (in [margin, bound]),
-            "nonzero" or "nonkink" (margin <= |x| <= bound).
+            "nonzero" or "nonkink" (margin <= |x| <= bound), "unit" (|x| <=
+            1 - margin, whatever the bound), "above_minus_one" (in
+            [-1 + margin, bound]).
         bound: the largest magnitude drawn.
         margin: the distance kept from 0 by the restricted domains.
 
@@ -57,6 +63,11 @@ def floats_in(domain: str = "any", *, bound: float = 3.0, margin: float = MARGIN
         return st.floats(-hi, hi)
     if domain == "positive":
         return st.floats(lo, hi)
+    if domain == "unit":
+        edge = max(1.0 - lo, 0.0)
+        return st.floats(-edge, edge)
+    if domain == "above_minus_one":
+        return st.floats(min(-1.0 + lo, hi), hi)
     return st.one_of(st.floats(lo, hi), st.floats(-hi, -lo))
 
 
@@ -97,6 +108,10 @@ def _in_domain(domain: str, v: float, margin: float) -> bool:
         return v > margin
     if domain in ("nonzero", "nonkink"):
         return abs(v) >= margin
+    if domain == "unit":
+        return abs(v) <= 1.0 - margin and (margin > 0.0 or abs(v) < 1.0)
+    if domain == "above_minus_one":
+        return v > -1.0 + margin
     return True
 
 

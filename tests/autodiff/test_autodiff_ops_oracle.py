@@ -29,6 +29,39 @@ def _power(c):
     return lambda x: x**c
 
 
+_NF = torch.nn.functional
+
+
+def _gelu(t):
+    return _NF.gelu(t, approximate="tanh")
+
+
+def _mod_case(sign_x, sign_y):
+    """x′ % y′ with x′ = ±(2.2 + 0.6σ(x)) and y′ = ±(1.45 + 0.55σ(y)): |x′/y′|
+    stays inside (1.1, 1.93), clear of the jumps of the remainder, for every x, y."""
+
+    def operands(x, y):
+        return sign_x * (2.2 + 0.6 * x.sigmoid()), sign_y * (1.45 + 0.55 * y.sigmoid())
+
+    def engine(x, y):
+        a, b = operands(x, y)
+        return a % b
+
+    def reference(x, y):
+        return torch.remainder(*operands(x, y))
+
+    return engine, reference
+
+
+def _mod_number_case(side):
+    # 5.0 % y′ (y′ in (2.6, 3.4): 5/y′ in (1.47, 1.93)) or x′ % 2.0 (x′ in (2.2, 3.8))
+    if side == "reflected":
+        return (lambda y: 5.0 % (2.6 + 0.8 * y.sigmoid()),
+                lambda y: torch.remainder(_t(5.0), 2.6 + 0.8 * y.sigmoid()))
+    return (lambda x: (2.2 + 1.6 * x.sigmoid()) % 2.0,
+            lambda x: torch.remainder(2.2 + 1.6 * x.sigmoid(), 2.0))
+
+
 # (id, op name, engine function, torch function, per-input domains)
 CASES = [
     ("x+y", "+", operator.add, operator.add, ("any", "any")),
@@ -69,6 +102,32 @@ CASES = [
     ("sin()", "sin", autodiff.sin, torch.sin, ("any",)),
     ("cos()", "cos", autodiff.cos, torch.cos, ("any",)),
     ("sqrt()", "sqrt", autodiff.sqrt, torch.sqrt, ("positive",)),
+    ("atan", "atan", Value.atan, torch.atan, ("any",)),
+    ("asin", "asin", Value.asin, torch.asin, ("unit",)),
+    ("acos", "acos", Value.acos, torch.acos, ("unit",)),
+    ("log1p", "log1p", Value.log1p, torch.log1p, ("above_minus_one",)),
+    ("expm1", "expm1", Value.expm1, torch.expm1, ("any",)),
+    ("leaky_relu", "leaky_relu", Value.leaky_relu, _NF.leaky_relu, ("nonkink",)),
+    ("elu", "elu", Value.elu, _NF.elu, ("nonkink",)),
+    ("gelu", "gelu", Value.gelu, _gelu, ("any",)),
+    ("silu", "silu", Value.silu, _NF.silu, ("any",)),
+    ("softplus", "softplus", Value.softplus, _NF.softplus, ("any",)),
+    ("atan()", "atan", autodiff.atan, torch.atan, ("any",)),
+    ("asin()", "asin", autodiff.asin, torch.asin, ("unit",)),
+    ("acos()", "acos", autodiff.acos, torch.acos, ("unit",)),
+    ("log1p()", "log1p", autodiff.log1p, torch.log1p, ("above_minus_one",)),
+    ("expm1()", "expm1", autodiff.expm1, torch.expm1, ("any",)),
+    ("leaky_relu()", "leaky_relu", autodiff.leaky_relu, _NF.leaky_relu, ("nonkink",)),
+    ("elu()", "elu", autodiff.elu, _NF.elu, ("nonkink",)),
+    ("gelu()", "gelu", autodiff.gelu, _gelu, ("any",)),
+    ("silu()", "silu", autodiff.silu, _NF.silu, ("any",)),
+    ("softplus()", "softplus", autodiff.softplus, _NF.softplus, ("any",)),
+    ("x%y", "%", *_mod_case(1, 1), ("any", "any")),
+    ("-x%y", "%", *_mod_case(-1, 1), ("any", "any")),
+    ("x%-y", "%", *_mod_case(1, -1), ("any", "any")),
+    ("-x%-y", "%", *_mod_case(-1, -1), ("any", "any")),
+    ("5%y", "%", *_mod_number_case("reflected"), ("any",)),
+    ("x%2", "%", *_mod_number_case("plain"), ("any",)),
     ("sum1", "sum", lambda x: autodiff.sum([x]), lambda x: x, ("any",)),
     (
         "sum4",
@@ -109,6 +168,8 @@ FIXED = {
     "positive": [0.15, 0.5, 1.0, 2.7, 1.3],
     "nonzero": [-1.7, -0.3, 0.2, 1.1, 2.9],
     "nonkink": [-1.7, -0.3, 0.2, 1.1, 2.9],
+    "unit": [-0.85, -0.4, 0.0, 0.3, 0.8],
+    "above_minus_one": [-0.9, -0.5, 0.0, 0.7, 2.5],
 }
 
 
@@ -296,6 +357,41 @@ EDGES = [
     ("-(nan)", operator.neg, operator.neg, [NAN]),
     ("sum of inf and -inf", lambda a, b: autodiff.sum([a, b]), lambda a, b: a + b, [INF, -INF]),
     ("dot with inf * 0", lambda a, b: autodiff.dot([a], [b]), lambda a, b: a * b, [INF, 0.0]),
+    ("asin(2) = nan", Value.asin, torch.asin, [2.0]),
+    ("asin(1) (slope inf)", Value.asin, torch.asin, [1.0]),
+    ("acos(-1) (slope -inf)", Value.acos, torch.acos, [-1.0]),
+    ("acos(-1.5) = nan", Value.acos, torch.acos, [-1.5]),
+    ("asin(nan)", Value.asin, torch.asin, [NAN]),
+    ("atan(inf)", Value.atan, torch.atan, [INF]),
+    ("atan(-1e200) (slope 0)", Value.atan, torch.atan, [-1e200]),
+    ("log1p(-1) = -inf", Value.log1p, torch.log1p, [-1.0]),
+    ("log1p(-2) = nan", Value.log1p, torch.log1p, [-2.0]),
+    ("log1p(1e-300)", Value.log1p, torch.log1p, [1e-300]),
+    ("log1p(inf)", Value.log1p, torch.log1p, [INF]),
+    ("expm1(1000) = inf", Value.expm1, torch.expm1, [1000.0]),
+    ("expm1(-inf) = -1", Value.expm1, torch.expm1, [-INF]),
+    ("expm1(1e-300)", Value.expm1, torch.expm1, [1e-300]),
+    ("5 % 0 = nan", operator.mod, torch.remainder, [5.0, 0.0]),
+    ("inf % 2 = nan", operator.mod, torch.remainder, [INF, 2.0]),
+    ("-5 % inf = inf", operator.mod, torch.remainder, [-5.0, INF]),
+    ("5 % inf = 5", operator.mod, torch.remainder, [5.0, INF]),
+    ("-0.0 % 2 = -0.0", operator.mod, torch.remainder, [-0.0, 2.0]),
+    ("1 % 0.1 (floor 9)", operator.mod, torch.remainder, [1.0, 0.1]),
+    ("leaky_relu'(0) = 0.01", Value.leaky_relu, _NF.leaky_relu, [0.0]),
+    ("leaky_relu(-inf)", Value.leaky_relu, _NF.leaky_relu, [-INF]),
+    ("elu'(0) = 1", Value.elu, _NF.elu, [0.0]),
+    ("elu(-inf) = -1", Value.elu, _NF.elu, [-INF]),
+    ("gelu(-inf) = nan", Value.gelu, _gelu, [-INF]),
+    ("gelu(-1e200)", Value.gelu, _gelu, [-1e200]),
+    ("gelu(1e200)", Value.gelu, _gelu, [1e200]),
+    ("gelu(-30)", Value.gelu, _gelu, [-30.0]),
+    ("silu(-inf) = nan", Value.silu, _NF.silu, [-INF]),
+    ("silu(-1000)", Value.silu, _NF.silu, [-1000.0]),
+    ("silu(inf)", Value.silu, _NF.silu, [INF]),
+    ("softplus(20) below the threshold", Value.softplus, _NF.softplus, [20.0]),
+    ("softplus(20.5) = x", Value.softplus, _NF.softplus, [20.5]),
+    ("softplus(-1000)", Value.softplus, _NF.softplus, [-1000.0]),
+    ("softplus(inf)", Value.softplus, _NF.softplus, [INF]),
 ]
 
 
@@ -338,7 +434,18 @@ def test_ieee_agrees_with_math_where_math_answers():
     assert (Value(2.0) ** 0.5).data == math.pow(2.0, 0.5)
 
 
-UNARY = ["neg", "abs", "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt"]
+UNARY = ["neg", "abs", "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt",
+         "atan", "asin", "acos", "log1p", "expm1",
+         "leaky_relu", "elu", "gelu", "silu", "softplus"]
+_TORCH_UNARY = {
+    "neg": torch.neg,
+    "abs": torch.abs,
+    "leaky_relu": _NF.leaky_relu,
+    "elu": _NF.elu,
+    "gelu": _gelu,
+    "silu": _NF.silu,
+    "softplus": _NF.softplus,
+}
 ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True)
 
 
@@ -358,7 +465,7 @@ def test_unary_op_on_any_float_never_raises_and_matches_torch(name, x):
     out = _apply_unary(name, v)
     out.backward()
     t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    t_out = {"neg": torch.neg, "abs": torch.abs}.get(name, getattr(torch, name, None))(t)
+    t_out = _TORCH_UNARY.get(name, getattr(torch, name, None))(t)
     t_out.backward()
     assert _close(out.data, t_out.item(), rel=4e-15, abs_=0.0)
     if not (name == "relu" and math.isnan(x)):  # PyTorch passes the gradient through relu(nan)
@@ -371,6 +478,7 @@ BINARY = {
     "*": operator.mul,
     "/": operator.truediv,
     "**": operator.pow,
+    "%": operator.mod,
 }
 
 

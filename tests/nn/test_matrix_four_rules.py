@@ -17,7 +17,7 @@ from nn.notation import label
 
 np = pytest.importorskip("numpy", reason="nn.matrix is the NumPy part of nn")
 
-ACTS = ["relu", "tanh", "sigmoid", "linear"]
+ACTS = ["relu", "tanh", "sigmoid", "linear", "leaky_relu", "elu", "gelu", "silu", "softplus"]
 
 
 def engine_cost(model, X, Y, loss):

@@ -14,7 +14,10 @@ torch = pytest.importorskip("torch", reason="to_torch needs PyTorch")
 X = [[0.3, -1.2, 0.8], [1.5, 0.1, -0.4], [-0.7, -0.9, 2.0]]
 
 
-@pytest.mark.parametrize("act", ["relu", "tanh", "sigmoid", "linear"])
+@pytest.mark.parametrize(
+    "act",
+    ["relu", "tanh", "sigmoid", "linear", "leaky_relu", "elu", "gelu", "silu", "softplus"],
+)
 @pytest.mark.parametrize("out_act", ["linear", "sigmoid"])
 def test_outputs_and_gradients_match(act, out_act):
     model = MLP(3, [4, 3, 2], activation=act, output_activation=out_act, seed=11)
