@@ -9,7 +9,7 @@
 
 The pieces: `Value` and the functions on Values (in `value`), the op table
 (`ops`), the traversal (`graph`), the chain rule (`backprop`), forward mode
-(`forward`: `jvp`), the recording modes (`modes`), numerical checks
+(`forward`: `jvp`), the recording modes and `gc_paused` (`modes`), numerical checks
 (`checks`), the shared argument checks (`arguments`), compiled steps
 (`compiler`: `compile`), your own ops (`primitives`: `primitive`) and a
 property-test kit (`testing`, imported on its own so that Hypothesis stays
@@ -27,7 +27,7 @@ from .checks import GradcheckError, gradcheck, numerical_grad, numerical_grad_of
 from .compiler import CompileError, compile
 from .forward import JVP, jvp, op_count
 from .graph import topological_order
-from .modes import AnomalyError, detect_anomaly, is_grad_enabled, no_grad
+from .modes import AnomalyError, detect_anomaly, gc_paused, is_grad_enabled, no_grad
 from .ops import OPS, UNARY_FUNCTIONS
 from .primitives import primitive
 from .value import Value, dot, grad, sum
@@ -74,6 +74,7 @@ __all__ = [
     "no_grad",
     "is_grad_enabled",
     "detect_anomaly",
+    "gc_paused",
     "AnomalyError",
     "numerical_grad",
     "numerical_grad_of",

@@ -6,6 +6,8 @@ adds ∂root/∂node into every node's ``.grad``; `gradients` (behind
 ``.grad``; with ``create_graph=True`` it records the gradient computation
 itself as new nodes, so derivatives of any order come from nesting it.
 
+The cyclic garbage collector is paused during a walk (`modes.gc_paused`).
+
 The walk sums each node's gradient in its ``_g`` slot.  This module knows
 nodes only by their attributes (``parents``, ``data``, ``_rule``, ``grad``,
 ``_g``): it imports nothing of `autodiff.value`, which imports it.
@@ -20,7 +22,7 @@ from itertools import repeat
 from typing import Any, Iterable
 
 from .graph import topological_order
-from .modes import AnomalyError, state
+from .modes import AnomalyError, gc_paused, state
 from .ops import FLOAT, GRAPH, MASKED, MaskedNode, contribution
 
 
@@ -131,8 +133,11 @@ def backward(root: Any, seed: float = 1.0) -> None:
     before any ``.grad`` changes, and the sums are then added in one step that
     Ctrl-C does not split.  An interrupted ``backward()`` (KeyboardInterrupt,
     or an error in a rule) leaves every ``.grad`` as it was.
+
+    The cyclic garbage collector is paused during the pass (`gc_paused`):
+    the walk makes no cycles, and a collection would walk the whole graph.
     """
-    with _lock:
+    with _lock, gc_paused():
         order = topological_order(root)
         for node in order:
             node._g = 0.0
@@ -184,7 +189,9 @@ def gradients(
         (None with ``create_graph``, for the caller to make a zero leaf).
     """
     stops = set(stop_at)
-    with _lock:
+    # gc paused as in `backward`; with create_graph the walk records a new
+    # graph, which is acyclic too (the slots are cleared below).
+    with _lock, gc_paused():
         # Nodes only reachable through a stop are not in the order, so they
         # are neither reset nor walked: every slot read below is reset first.
         order = topological_order(root, exclude=stops)

@@ -1,8 +1,10 @@
 """The benchmark's workloads, written once per competitor.
 
-Competitors: ours (`autodiff` + `nn`), micrograd 0.1.0, PyTorch with 0-d
-float64 tensors building the same scalar graph, and the plain-Python
-reference in `bench_reference`.  Every function here does the work and returns
+Competitors: ours (`autodiff` + `nn`: eager, and the step compiled with
+`autodiff.compile`), ours driven by micrograd-style user code (our `Value`
+under a neuron written as micrograd writes it), micrograd 0.1.0, PyTorch
+with 0-d float64 tensors building the same scalar graph, and the
+plain-Python reference in `bench_reference`.  Every function here does the work and returns
 numbers to compare; timing, repeats and the report live in ``bench.py``, and
 ``test_bench_agreement.py`` checks that the competitors agree.
 
@@ -13,7 +15,8 @@ Workloads:
   (1/n) Σᵢ relu(1 − yᵢ·sᵢ) + 1e-4·Σ p²; full batch; forward, backward and
   SGD with lr = 1.0 − 0.9·k/100.  Every competitor starts from the same
   weights (`initial_weights`).
-- W2, depth: the chain x ← x·1.0001 + 0.5, N times, then backward.
+- W2, depth: the chain x ← x·1.0001 + 0.5, N times, then backward; beside
+  it the same recurrence as a plain float loop.
 - W3, memory: bytes per node of W2's chain, and whether it is freed with the
   garbage collector disabled.
 - W4, width: one sum over 10⁵ products, forward and backward.
@@ -34,7 +37,15 @@ ALPHA = 1e-4  # micrograd's demo: reg_loss = alpha * sum(p*p)
 SCALE, SHIFT = 1.0001, 0.5  # W2's step x <- x*SCALE + SHIFT
 
 #: the W1 competitors, in table order
-W1_COMPETITORS = ("ours-products", "ours-dot", "micrograd", "torch", "reference")
+W1_COMPETITORS = (
+    "ours-products",
+    "ours-dot",
+    "ours-compiled",
+    "ours-micrograd-style",
+    "micrograd",
+    "torch",
+    "reference",
+)
 
 
 # --------------------------------------------------------------------------
@@ -123,6 +134,93 @@ class OursW1:
     def parameters(self) -> list[float]:
         """The parameters' current values, in micrograd's order."""
         return [p.data for p in self.params]
+
+
+class OursCompiledW1(OursW1):
+    """W1 on `nn.MLP` (dot) with the step compiled by `autodiff.compile`: the
+    loss of `OursW1` traced once (at construction, not timed in the steps;
+    its time is ``compile_seconds``), then each step runs the generated code."""
+
+    def __init__(self, weights, X, Y) -> None:
+        import autodiff
+
+        super().__init__(weights, X, Y, "dot")
+        self.compiled = autodiff.compile(self.loss, self.params)
+        self.compile_seconds = self.compiled.compile_seconds
+
+    def step(self, k: int) -> float:
+        """One demo step; returns the loss before the update."""
+        for p in self.params:
+            p.grad = 0.0
+        loss = self.compiled()
+        self.update(k)
+        return loss
+
+
+class StyleNeuron:
+    """A neuron written as micrograd's users write one: a list of weights, a
+    bias, and ``sum((wi*xi for wi, xi in zip(w, x)), b)`` then ``.relu()``;
+    any scalar node class with ``+``, ``*`` and ``relu`` runs it."""
+
+    def __init__(self, value_type, w, b, nonlin: bool) -> None:
+        self.w = [value_type(wi) for wi in w]
+        self.b = value_type(b)
+        self.nonlin = nonlin
+
+    def __call__(self, x):
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return act.relu() if self.nonlin else act
+
+    def parameters(self) -> list:
+        return self.w + [self.b]
+
+
+class StyleW1:
+    """W1 as micrograd's demo notebook writes it, on ``value_type``'s nodes,
+    with the neurons of `StyleNeuron` (ReLU hidden layers, linear output).
+
+    With our `autodiff.Value` this is the user code of someone who moved
+    from micrograd to chainrule and kept their own model code."""
+
+    def __init__(self, value_type, weights, X, Y) -> None:
+        self._value = value_type
+        last = len(weights) - 1
+        self.layers = [
+            [StyleNeuron(value_type, w, b, nonlin=l < last) for w, b in layer]
+            for l, layer in enumerate(weights)
+        ]
+        self.params = [p for layer in self.layers for n in layer for p in n.parameters()]
+        self.X, self.Y = X, Y
+
+    def model(self, x):
+        for layer in self.layers:
+            x = [n(x) for n in layer]
+        return x[0]
+
+    def loss(self):
+        """The demo's loss, a node (the graph of one step's forward pass)."""
+        Value = self._value
+        inputs = [list(map(Value, xrow)) for xrow in self.X]
+        scores = list(map(self.model, inputs))
+        losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(self.Y, scores)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg_loss = ALPHA * sum(p * p for p in self.params)
+        return data_loss + reg_loss
+
+    def step(self, k: int) -> float:
+        """One demo step; returns the loss before the update."""
+        total_loss = self.loss()
+        for p in self.params:
+            p.grad = 0.0
+        total_loss.backward()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in self.params:
+            p.data -= learning_rate * p.grad
+        return total_loss.data
+
+    def parameters(self) -> list[float]:
+        """The parameters' current values, in micrograd's order."""
+        return [float(p.data) for p in self.params]
 
 
 class MicrogradW1:
@@ -231,6 +329,12 @@ def make_w1(name: str, weights, X, Y):
         return OursW1(weights, X, Y, "products")
     if name == "ours-dot":
         return OursW1(weights, X, Y, "dot")
+    if name == "ours-compiled":
+        return OursCompiledW1(weights, X, Y)
+    if name == "ours-micrograd-style":
+        from autodiff import Value
+
+        return StyleW1(Value, weights, X, Y)
     if name == "micrograd":
         return MicrogradW1(weights, X, Y)
     if name == "torch":
@@ -303,11 +407,17 @@ def chain_reference(n: int, x0: float = 0.3) -> tuple[float, float]:
     return bench_reference.chain(x0, n, SCALE, SHIFT)
 
 
+def chain_float_loop(n: int, x0: float = 0.3) -> tuple[float, float]:
+    """The same recurrence as a plain float loop (`bench_reference.chain_loop`)."""
+    return bench_reference.chain_loop(x0, n, SCALE, SHIFT)
+
+
 CHAINS = {
     "ours": chain_ours,
     "micrograd": chain_micrograd,
     "torch": chain_torch,
     "reference": chain_reference,
+    "float-loop": chain_float_loop,
 }
 
 

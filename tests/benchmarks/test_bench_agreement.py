@@ -88,7 +88,10 @@ def test_w1_initial_loss_matches_numpy(W, w1_start):
     assert losses[0] == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
-@pytest.mark.parametrize("name", ["ours-products", "ours-dot", "micrograd", "torch"])
+@pytest.mark.parametrize(
+    "name",
+    ["ours-products", "ours-dot", "ours-compiled", "ours-micrograd-style", "micrograd", "torch"],
+)
 def test_w1_competitor_follows_the_reference(W, w1_start, name):
     _requires(name)
     X, Y, weights, losses, params = w1_start
@@ -114,7 +117,7 @@ def _chain_closed_form(W, n: int, x0: float) -> tuple[float, float]:
     return a**n * x0 + b * (a**n - 1.0) / (a - 1.0), a**n
 
 
-@pytest.mark.parametrize("name", ["ours", "torch", "reference"])
+@pytest.mark.parametrize("name", ["ours", "torch", "reference", "float-loop"])
 def test_w2_chain_matches_closed_form(W, name):
     _requires(name)
     n = 3000  # deeper than micrograd can go
@@ -174,3 +177,31 @@ def test_w4_weighted_sum_and_gradients(W, name):
     assert grads_x == ws
     competitor.reset()
     assert competitor.run()[1] == xs  # a second run from reset gives the same
+
+
+def test_w1_micrograd_style_builds_micrograds_graph(W, w1_start):
+    # the neuron code is micrograd's: a node per w·x and per addition, so the
+    # graph is as large as micrograd's, not nn.MLP's (one dot node per neuron)
+    X, Y, weights, _, _ = w1_start
+    style = W.make_w1("ours-micrograd-style", weights, X, Y)
+    nodes, op_nodes, _ = W.graph_size(style.loss())
+    # per sample: 16·2 + 16·16 + 16 products and as many additions, 32
+    # ReLUs, then the hinge (neg·mul, add, relu); per param p·p
+    per_sample = 2 * (16 * 2 + 16 * 16 + 16) + 32 + 4
+    assert op_nodes >= 100 * per_sample
+    dot = W.make_w1("ours-dot", weights, X, Y)
+    assert op_nodes > 5 * W.graph_size(dot.loss())[1]
+
+
+def test_w1_compiled_step_writes_the_eager_gradients(W, w1_start):
+    # the compiled competitor's gradients are the eager engine's, exactly
+    X, Y, weights, _, _ = w1_start
+    eager = W.make_w1("ours-dot", weights, X, Y)
+    loss = eager.loss()
+    eager.model.zero_grad()
+    loss.backward()
+    compiled = W.make_w1("ours-compiled", weights, X, Y)
+    for p in compiled.params:
+        p.grad = 0.0
+    assert compiled.compiled() == loss.data
+    assert [p.grad for p in compiled.params] == [p.grad for p in eager.params]

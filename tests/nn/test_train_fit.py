@@ -334,3 +334,113 @@ def test_batch_loss_is_the_mean_loss_plus_the_l2_penalty():
     assert [o.data for o in outputs] == [model(x).data for x in X]
     with pytest.raises(ValueError, match="equal length"):
         nn.batch_loss(model, X, y[:2], "hinge")
+
+
+# --------------------------------------------------------------------------
+# The collector paused during each step; compile=True
+
+
+def moons_like():
+    X = [[math.cos(i / 3.0), math.sin(i / 2.0) + 0.1 * (i % 3)] for i in range(24)]
+    y = [1.0 if x[0] * x[1] > 0 else -1.0 for x in X]
+    return X, y
+
+
+class Recording(SGD):
+    """SGD that records whether the collector was enabled at each step."""
+
+    def __init__(self, model, lr):
+        super().__init__(model, lr=lr)
+        self.enabled = []
+
+    def step(self):
+        import gc
+
+        self.enabled.append(gc.isenabled())
+        super().step()
+
+
+@pytest.mark.parametrize("compile", [False, True])
+def test_steps_run_with_the_collector_paused_and_restored(compile):
+    import gc
+
+    X, y = moons_like()
+    model = MLP(2, [4, 1], seed=3)
+    opt = Recording(model, lr=0.1)
+    assert gc.isenabled()
+    fit(model, X, y, "hinge", opt, epochs=3, progress=False, compile=compile)
+    assert opt.enabled == [False, False, False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        fit(model, X, y, "hinge", opt, epochs=1, progress=False, compile=compile)
+        assert not gc.isenabled()  # not re-enabled behind the caller's back
+    finally:
+        gc.enable()
+
+
+def test_collector_restored_after_ctrl_c_in_a_step():
+    import gc
+
+    X, y = moons_like()
+    model = MLP(2, [4, 1], seed=3)
+    calls = [0]
+
+    def loss(out, target):
+        calls[0] += 1
+        if calls[0] > len(X) + 5:  # the probe, one full step, then a break mid-forward
+            raise KeyboardInterrupt
+        return (out - target) ** 2
+
+    history = fit(model, X, y, loss, SGD(model, lr=0.1), epochs=3, progress=False)
+    assert history.interrupted and history.steps == 1
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("loss,l2", [("hinge", 1e-4), ("mse", 0.0)])
+def test_compiled_fit_equals_eager_fit_bit_for_bit(optimizer, loss, l2):
+    X, y = moons_like()
+    runs = {}
+    for compile in (False, True):
+        model = MLP(2, [5, 5, 1], seed=7)
+        opt = SGD(model, lr=0.05) if optimizer == "sgd" else Adam(model, lr=0.01)
+        history = fit(model, X, y, loss, opt, epochs=6, l2=l2, progress=False, compile=compile)
+        runs[compile] = (history, params(model), [p.grad for p in model.parameters()])
+    eager, compiled = runs[False], runs[True]
+    assert compiled[0]["loss"] == eager[0]["loss"]  # exactly, every epoch
+    assert len(set(eager[0]["loss"])) > 1  # training moved
+    assert ("accuracy" in compiled[0]) == ("accuracy" in eager[0])
+    if "accuracy" in eager[0]:
+        assert compiled[0]["accuracy"] == eager[0]["accuracy"]
+    assert compiled[1] == eager[1]
+    assert compiled[2] == eager[2]
+    assert compiled[0].steps == eager[0].steps == 6
+
+
+def test_compiled_fit_loss_matches_a_hand_formula():
+    X, y = line_data()
+    model = Neuron(1, "linear", init=lambda rng, i, o: 0.5)
+    history = fit(model, X, y, "squared_error", SGD(model, lr=0.1), epochs=1,
+                  progress=False, compile=True)
+    errors = [0.5 * x[0] - t for x, t in zip(X, y)]
+    assert history["loss"] == [pytest.approx(sum(e * e for e in errors) / len(X), rel=1e-12)]
+
+
+def test_compiled_fit_with_progress_and_callback(capsys):
+    X, y = moons_like()
+    model = MLP(2, [3, 1], seed=1)
+    seen = []
+    history = fit(model, X, y, "hinge", SGD(model, lr=0.1), epochs=5, compile=True,
+                  callback=lambda epoch, h: seen.append(epoch) or epoch == 2)
+    assert seen == [0, 1, 2] and history.stopped_early and history.epochs == 3
+    assert "fit" in capsys.readouterr().err
+
+
+def test_compile_refuses_mini_batches_and_non_bools():
+    X, y = moons_like()
+    model = MLP(2, [3, 1], seed=1)
+    with pytest.raises(ValueError, match=r"compile=True needs full-batch training.*batch_size=8"):
+        fit(model, X, y, "hinge", SGD(model, lr=0.1), epochs=1, batch_size=8, compile=True)
+    with pytest.raises(TypeError, match="compile"):
+        fit(model, X, y, "hinge", SGD(model, lr=0.1), epochs=1, compile=1)
