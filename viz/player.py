@@ -67,8 +67,10 @@ def play_backward(root, focus=None, max_nodes: int = MAX_NODES, rankdir: str = "
         root: the `Value` to take gradients of (the loss).
         focus: None (the whole graph), or a Value of the graph (say, one
             weight), or a list of them: the player shows only the paths
-            from ``root`` down to the focus, with the direct inputs of the
-            nodes on them (see `viz.backward_steps`).
+            from ``root`` down to the focus, with the inputs that the local
+            derivatives of the nodes on them need (the partner of a weight
+            in a weighted sum, say); the other inputs of an op are drawn as
+            one small "+ n other inputs" note (see `viz.backward_steps`).
         max_nodes: the most values shown (400); a larger graph raises
             ValueError, suggesting ``focus=``.
         rankdir: the direction of the picture: "LR" (inputs on the left),
@@ -200,6 +202,10 @@ class BackwardPlayer:
                 f"= {number(p.contribution)}"
                 for p in step.pushes
             )
+            others = self.steps.others[step.node]
+            if others:
+                note = f"(+ {_others_text(others)} not shown)"
+                pushes = f"{pushes}; {note}" if pushes else note
             rows.append((names[step.node], number(step.grad), pushes or "(leaf)"))
         return rows
 
@@ -242,6 +248,10 @@ def _name(node, i: int) -> str:
     return f"#{i} {node.op}" if node.parents else f"#{i} constant {number(node.data)}"
 
 
+def _others_text(n: int) -> str:
+    return f"{n} other input" if n == 1 else f"{n} other inputs"
+
+
 def _kind(node, root) -> str:
     if node is root:
         return "root"
@@ -257,13 +267,14 @@ def _dot(steps: BackwardSteps, rankdir: str):
     """The DOT picture: one box per value (label, data, grad) with id ``v{i}``,
     one ellipse per op (``o{i}``), edges ``e{i}_{k}`` from input k to the op
     (labelled with the local derivative, and room for the contribution) and
-    ``r{i}`` from the op to its value."""
+    ``r{i}`` from the op to its value.  When focused, the inputs of an op
+    that are left out are one small note ``n{i}`` ("+ n other inputs") with
+    a dashed edge to the op."""
     writer = DotWriter(
         {"rankdir": rankdir, "fontname": "Helvetica", "bgcolor": "white"},
         {"fontname": "Helvetica", "fontsize": "11"},
         {"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"},
     )
-    ids = steps.ids
     focus = set(steps.focus)
     step_of = {s.node: s for s in steps}
     for i, node in enumerate(steps.nodes):
@@ -286,12 +297,22 @@ def _dot(steps: BackwardSteps, rankdir: str):
             f'id="o{i}", shape=ellipse, style=filled, fillcolor="{COLOURS["op"]}", '
             f'height=0.3, margin="0.04,0.02", label=<{html_text(node.op)}>',
         )
-        for k, parent in enumerate(node.parents):
+        for push in step.pushes:  # one per input shown
             writer.edge(
-                f"v{ids[parent]}",
+                f"v{push.parent}",
                 f"o{i}",
-                f'id="e{i}_{k}", label=<× {number(step.pushes[k].local_grad)}<BR/>{_GRAD_ROOM}>',
+                f'id="e{i}_{push.position}", '
+                f'label=<× {number(push.local_grad)}<BR/>{_GRAD_ROOM}>',
             )
+        others = steps.others[i]
+        if others:
+            # The inputs the local derivatives along the paths do not need.
+            writer.node(
+                f"n{i}",
+                f'id="n{i}", shape=plain, fontsize="9", fontcolor="#666666", '
+                f"label=<+ {_others_text(others)}>",
+            )
+            writer.edge(f"n{i}", f"o{i}", 'style=dashed, color="#999999", arrowhead=none')
         writer.edge(f"o{i}", f"v{i}", f'id="r{i}"')
     return writer.drawing()
 
@@ -471,6 +492,8 @@ _SCRIPT = r"""
     });
     $("pushes").style.display = step.pushes.length ? "" : "none";
     $("leaf").style.display = step.pushes.length ? "none" : "";
+    $("leaf").textContent = node.op ? "Its inputs are not shown: nothing to push along the paths." :
+      "It is a leaf: nothing to push.";
     slider.value = String(k);
     centre($("v" + step.node));
     fit();

@@ -13,11 +13,15 @@ engine sums, so the numbers are the engine's.
 
 ``focus=`` restricts the steps to the paths from the root down to one value
 (say, one weight of a whole training step): the nodes that the root depends
-on and that depend on the focus, plus their direct inputs, so that every
-contribution pushed lands on a node that is shown.  The gradient of each node
-on those paths is still complete (all its children are on the paths too);
-a direct input that also feeds nodes off the paths shows only its share
-from the nodes shown, and is marked ``complete=False``.
+on and that depend on the focus, plus, beside them, only the inputs their
+local derivatives need, as `viz.draw_graph(focus=)` draws them: the partner
+of a path input in a weighted sum ``dot`` (∂z/∂wₖ = aₖ), none for ``sum``
+(its derivatives are all 1), every input of any other op.  The other inputs
+are left out and counted in `BackwardSteps.others`; nothing is pushed to
+them.  The gradient of each node on those paths is still complete (all its
+children are on the paths too); an input shown beside them that also feeds
+nodes off the paths shows only its share from the nodes shown, and is marked
+``complete=False``.
 
 `viz.play_backward` turns the steps into a page that plays them.
 """
@@ -31,6 +35,8 @@ from typing import overload
 
 from autodiff import Value, local_grads, topological_order
 from autodiff.arguments import integer, type_name
+
+from .focus import context_of
 
 #: The most nodes `backward_steps` records by default: each step keeps every
 #: node's gradient, so memory grows with the square of the node count.
@@ -65,8 +71,9 @@ class Step:
         index: the step's position in the pass (0 is the root).
         node: the node's position in `BackwardSteps.nodes`.
         grad: the gradient the node has received, ∂root/∂node (1.0 at the root).
-        pushes: one `Push` per parent, in the order of the node's parents
-            (empty for a leaf).
+        pushes: one `Push` per parent shown, in the order of the node's
+            parents (empty for a leaf; when focused, an input left out, see
+            `BackwardSteps.others`, gets none).
         grads: every node's gradient after this step, aligned with
             `BackwardSteps.nodes` (0.0 for a node that has received nothing yet).
     """
@@ -90,17 +97,23 @@ class BackwardSteps(Sequence[Step]):
         complete: one flag per node: True when the steps give its whole
             gradient; False for a direct input around the focus paths that
             also feeds nodes off them.
+        others: one count per node: how many of its distinct inputs are not
+            shown (0 without ``focus=``; when focused, the inputs of a path
+            node that its local derivatives do not need).
         grads: every node's final gradient (those of the last step).
     """
 
-    __slots__ = ("root", "nodes", "ids", "focus", "complete", "_steps")
+    __slots__ = ("root", "nodes", "ids", "focus", "complete", "others", "_steps")
 
-    def __init__(self, root, nodes: list, focus: tuple, complete: tuple, steps: list) -> None:
+    def __init__(
+        self, root, nodes: list, focus: tuple, complete: tuple, steps: list, others=None
+    ) -> None:
         self.root = root
         self.nodes = tuple(nodes)
         self.ids = {node: i for i, node in enumerate(self.nodes)}
         self.focus = focus
         self.complete = complete
+        self.others = (0,) * len(self.nodes) if others is None else tuple(others)
         self._steps = tuple(steps)
 
     def __len__(self) -> int:
@@ -140,8 +153,8 @@ class BackwardSteps(Sequence[Step]):
         Returns:
             ``{"nodes": [...], "steps": [...], "focus": [...]}``: per node its
             ``label``, ``op`` (``""`` for a leaf), ``data``, ``parents`` (node
-            positions, ``None`` for a parent that is not shown) and
-            ``complete``; per step its ``node``, ``grad`` and ``pushes`` (each
+            positions, ``None`` for a parent that is not shown),
+            ``complete`` and ``others``; per step its ``node``, ``grad`` and ``pushes`` (each
             with ``parent``, ``position``, ``local_grad``, ``contribution``
             and ``grad_after``).  The full gradient vectors are left out (they
             follow from the pushes).  A number that is not finite is written
@@ -156,8 +169,9 @@ class BackwardSteps(Sequence[Step]):
                 "data": json_number(node.data),
                 "parents": [ids.get(p) for p in node.parents],
                 "complete": flag,
+                "others": others,
             }
-            for node, flag in zip(self.nodes, self.complete)
+            for node, flag, others in zip(self.nodes, self.complete, self.others)
         ]
         steps = [
             {
@@ -201,8 +215,8 @@ def backward_steps(root, focus=None, max_nodes: int = MAX_NODES) -> BackwardStep
         root: the `Value` whose gradients are taken (the loss).
         focus: None (every node of the graph), or a Value of the graph, or a
             list of them: only the paths from ``root`` down to the focus are
-            stepped through, with the direct inputs of the nodes on them (see
-            the module docstring).
+            stepped through, with the inputs that the local derivatives of
+            the nodes on them need (see the module docstring).
         max_nodes: the most nodes recorded (2000); each step keeps every
             node's gradient, so a larger graph is refused, with a hint to use
             ``focus=``.
@@ -231,10 +245,11 @@ def backward_steps(root, focus=None, max_nodes: int = MAX_NODES) -> BackwardStep
         if targets:
             assert on_path is not None
             raise ValueError(
-                f"even focused, the paths to the focus hold {len(on_path):,} values and their "
-                f"inputs {len(shown) - len(on_path):,} more, {len(shown):,} in all, more than "
-                f"max_nodes={max_nodes:,}: raise max_nodes, or build a smaller graph (a "
-                "training step on one sample rather than a whole batch, say)"
+                f"even focused, the paths to the focus hold {len(on_path):,} values and the "
+                f"inputs their local derivatives need {len(shown) - len(on_path):,} more, "
+                f"{len(shown):,} in all, more than max_nodes={max_nodes:,}: build the graph "
+                "over fewer samples (a training step on one sample or a batch of a few rather "
+                "than the whole data set; the paths grow with the samples), or raise max_nodes"
             )
         raise ValueError(
             f"the graph has {len(shown):,} values, more than max_nodes={max_nodes:,}: step "
@@ -242,6 +257,7 @@ def backward_steps(root, focus=None, max_nodes: int = MAX_NODES) -> BackwardStep
             "max_nodes, or build a smaller graph"
         )
     ids = {node: i for i, node in enumerate(shown)}
+    others = [0] * len(shown)
     if on_path is None:
         complete = (True,) * len(shown)
     else:
@@ -251,6 +267,9 @@ def backward_steps(root, focus=None, max_nodes: int = MAX_NODES) -> BackwardStep
             if node not in on_path:
                 off_path_child.update(node.parents)
         complete = tuple(node in on_path or node not in off_path_child for node in shown)
+        for i, node in enumerate(shown):
+            if node in on_path:
+                others[i] = len({id(p) for p in node.parents if p not in ids})
     # The running sums, one per shown node, as the engine keeps them in ``_g``.
     sums = [0.0] * len(shown)
     sums[ids[root]] = 1.0
@@ -263,12 +282,14 @@ def backward_steps(root, focus=None, max_nodes: int = MAX_NODES) -> BackwardStep
         pushes: list[Push] = []
         if node.parents:
             for position, (parent, d) in enumerate(zip(node.parents, local_grads(node))):
-                j = ids[parent]
+                j = ids.get(parent)
+                if j is None:
+                    continue  # an input left out: its share is not part of the paths
                 contribution = g * d
                 sums[j] += contribution
                 pushes.append(Push(j, position, d, contribution, sums[j]))
         steps.append(Step(len(steps), i, g, tuple(pushes), tuple(sums)))
-    return BackwardSteps(root, shown, tuple(targets), complete, steps)
+    return BackwardSteps(root, shown, tuple(targets), complete, steps, others)
 
 
 def _focus_targets(focus, order: list) -> tuple:
@@ -306,8 +327,9 @@ def focus_nodes(order: list, targets) -> tuple[list, set]:
         ``(shown, on_path)``: ``on_path`` is the set of nodes that depend on
         a target (targets included), which, since every node of ``order`` is
         one the root depends on, are exactly the nodes on some path from the
-        root down to a target; ``shown`` is those nodes and their direct
-        parents, in the order of ``order``.
+        root down to a target; ``shown`` is those nodes and the inputs their
+        local derivatives need (`viz.focus.context_of`: the partner in a
+        ``dot``, none for ``sum``, all for other ops), in the order of ``order``.
     """
     targets = set(targets)
     on_path: set = set()
@@ -316,5 +338,6 @@ def focus_nodes(order: list, targets) -> tuple[list, set]:
             on_path.add(node)
     shown_set = set(on_path)
     for node in on_path:
-        shown_set.update(node.parents)
+        needed, _ = context_of(node, on_path)
+        shown_set.update(needed)
     return [node for node in order if node in shown_set], on_path

@@ -111,3 +111,19 @@ def test_bad_arguments():
         viz.play_backward(o, max_nodes=2.5)
     with pytest.raises(TypeError, match="steps must be a BackwardSteps"):
         BackwardPlayer([])
+
+
+def test_focused_dot_draws_its_other_inputs_as_one_note(require_dot):
+    from autodiff import dot
+
+    ws = [Value(0.1 * (k + 1), label=f"w{k}") for k in range(6)]
+    xs = [Value(1.0 - 0.3 * k, label=f"x{k}") for k in range(6)]
+    z = dot(ws, xs, Value(0.2, label="b"))
+    player = viz.play_backward(z.tanh(), focus=ws[2])
+    page = player.html()
+    i = player.steps.ids[z]
+    assert f'id="n{i}"' in page and "+ 11 other inputs" in page
+    for k in (0, 1, 3, 4, 5):  # neither the other weights nor their inputs are drawn
+        assert f">w{k}<" not in page and f">x{k}<" not in page
+    assert ">x2<" in page  # the partner ∂z/∂w2 needs
+    assert "(+ 11 other inputs not shown)" in player._text()

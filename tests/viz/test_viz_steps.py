@@ -213,3 +213,28 @@ def test_bad_arguments():
         viz.backward_steps(y, max_nodes=0)
     with pytest.raises(ValueError, match="not one of the nodes"):
         viz.backward_steps(y).grad_of(Value(3.0))
+
+
+def test_focus_summarises_the_inputs_of_a_dot_that_its_derivatives_do_not_need():
+    from autodiff import dot
+
+    ws = [Value(0.1 * (k + 1), label=f"w{k}") for k in range(4)]
+    xs = [Value(1.0 - 0.3 * k, label=f"x{k}") for k in range(4)]
+    b = Value(0.2, label="b")
+    z = dot(ws, xs, b)
+    root = z.tanh()
+    steps = viz.backward_steps(root, focus=ws[1])
+    # on the paths: w1, z, root; beside them only x1 (∂z/∂w1 = x1)
+    assert set(steps.nodes) == {ws[1], xs[1], z, root}
+    for hidden in ws[:1] + ws[2:] + xs[:1] + xs[2:] + [b]:
+        assert hidden not in steps.ids
+    others = dict(zip(steps.nodes, steps.others))
+    assert others == {ws[1]: 0, xs[1]: 0, z: 7, root: 0}  # 3 weights, 3 inputs and b
+    (step_z,) = [s for s in steps if steps.nodes[s.node] is z]
+    assert [(steps.nodes[p.parent], p.position) for p in step_z.pushes] == [(ws[1], 1), (xs[1], 5)]
+    # hand values: ∂root/∂z = 1 - tanh², ∂root/∂w1 = that × x1
+    zv = sum(w.data * x.data for w, x in zip(ws, xs)) + b.data
+    dz = 1 - math.tanh(zv) ** 2
+    assert steps.grad_of(z) == pytest.approx(dz, rel=1e-14)
+    assert steps.grad_of(ws[1]) == pytest.approx(dz * xs[1].data, rel=1e-14)
+    assert steps.to_dict()["nodes"][steps.ids[z]]["others"] == 7
