@@ -32,6 +32,7 @@ from autodiff import Value
 from autodiff.arguments import flag, integer, is_int, is_real, type_name
 
 from .losses import LOSSES
+from .progress import progress_bar
 
 __all__ = ["fit", "History", "NonFiniteError"]
 
@@ -354,7 +355,9 @@ def fit(
         batch_size: samples per step; None (default) for the whole set in
             one step.  Mini-batches are a fresh shuffle each epoch, drawn
             from ``random.Random(seed)``; the last one may be smaller.
-        progress: show a tqdm progress bar over epochs (False: silent).
+        progress: show a progress bar over epochs (False: silent): tqdm's
+            on stderr, or in a notebook one line updated in place (see
+            `nn.progress`).
         l2: adds l2·Σp² over the model's parameters to every batch loss.
         accuracy: "auto", None, or a callable ``(output, target) -> bool``
             judging one sample.  "auto": for one output, sign agreement with
@@ -473,9 +476,7 @@ def fit(
 
     bar = None
     if progress:
-        from tqdm import tqdm
-
-        bar = tqdm(total=epochs, unit="epoch", desc="fit", leave=True)
+        bar = progress_bar(epochs, "fit")
     phase = "forward"
     step = None
     try:
