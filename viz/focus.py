@@ -30,10 +30,46 @@ be checked against the engine.
 
 from __future__ import annotations
 
-from autodiff import local_grads
+from collections.abc import Iterable
+
+from autodiff import Value, local_grads
+from autodiff.arguments import type_name
 from nn.notation import parse
 
 from .render import DotWriter, html_text, number
+
+
+def targets_in(nodes, order: list, what: str = "focus") -> tuple:
+    """``nodes`` (a Value, a list of Values, or None) as a tuple of distinct
+    Values of the graph ``order``, in the order given; the check shared by
+    `draw_graph`'s ``focus``/``highlight`` and the player's ``focus``.
+
+    Raises:
+        TypeError: for anything but a Value or an iterable of Values.
+        ValueError: for an empty focus list, or a Value the root does not
+            depend on.
+    """
+    if nodes is None:
+        return ()
+    if isinstance(nodes, Value):
+        wanted = [nodes]
+    elif isinstance(nodes, Iterable) and not isinstance(nodes, (str, bytes)):
+        wanted = list(nodes)
+        if not wanted and what == "focus":  # an empty highlight just highlights nothing
+            raise ValueError("focus is an empty list: give a Value, a list of Values or None")
+    else:
+        raise TypeError(f"{what} must be a Value or a list of Values, got {type_name(nodes)}")
+    in_graph = set(order)
+    verb = "focused on" if what == "focus" else "highlighted"
+    for i, v in enumerate(wanted):
+        if not isinstance(v, Value):
+            raise TypeError(f"{what}[{i}] must be a Value, got {type_name(v)}")
+        if v not in in_graph:
+            raise ValueError(
+                f"{what} {v!r} is not in the graph of root: only values the root depends "
+                f"on can be {verb}"
+            )
+    return tuple(dict.fromkeys(wanted))  # duplicates dropped, order kept
 
 #: Above this many distinct nodes z⁽ˡ⁾ⱼ (or a⁽ˡ⁾ⱼ) of one layer on the paths,
 #: grouped mode draws them as one box.

@@ -25,14 +25,12 @@ bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from autodiff import Value, local_grads, topological_order
 from autodiff.arguments import flag, is_int, type_name
 from nn.notation import label as notation_label
 from nn.notation import parse
 
-from .focus import Focus, draw_focus, exact
+from .focus import Focus, draw_focus, exact, targets_in
 from .render import DotWriter, Drawing, css_width, html_text, number
 from .render import legend as legend_node
 
@@ -231,29 +229,7 @@ def _roots(root) -> list:
 
 
 def _targets(highlight, order: list, what: str = "highlight") -> set:
-    if highlight is None:
-        return set()
-    if isinstance(highlight, Value):
-        wanted = [highlight]
-    elif isinstance(highlight, Iterable) and not isinstance(highlight, (str, bytes)):
-        wanted = list(highlight)
-    else:
-        raise TypeError(
-            f"{what} must be a Value or a list of Values, got {type_name(highlight)}"
-        )
-    if what == "focus" and not wanted:
-        raise ValueError("focus is an empty list: give a Value or a non-empty list of Values")
-    in_graph = set(order)
-    for i, v in enumerate(wanted):
-        if not isinstance(v, Value):
-            raise TypeError(f"{what}[{i}] must be a Value, got {type_name(v)}")
-        if v not in in_graph:
-            raise ValueError(
-                f"{what} target {v!r} is not in the graph of root: only nodes the "
-                f"root depends on can be {'focused on' if what == 'focus' else 'highlighted'}"
-            )
-    return set(wanted)
-
+    return set(targets_in(highlight, order, what))
 
 def _on_path(order: list, targets: set) -> set:
     """The nodes that depend on a target (targets included): exactly the

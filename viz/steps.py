@@ -29,14 +29,14 @@ nodes off the paths shows only its share from the nodes shown, and is marked
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import overload
 
 from autodiff import Value, local_grads, topological_order
 from autodiff.arguments import integer, type_name
 
-from .focus import context_of
+from .focus import context_of, targets_in
 
 #: The most nodes `backward_steps` records by default: each step keeps every
 #: node's gradient, so memory grows with the square of the node count.
@@ -236,7 +236,7 @@ def backward_steps(root, focus=None, max_nodes: int = MAX_NODES) -> BackwardStep
         raise TypeError(f"backward_steps: root must be a Value, got {type_name(root)}")
     max_nodes = integer(max_nodes, "max_nodes", minimum=1)
     order = topological_order(root)
-    targets = _focus_targets(focus, order)
+    targets = targets_in(focus, order)
     if targets:
         shown, on_path = focus_nodes(order, targets)
     else:
@@ -290,30 +290,6 @@ def backward_steps(root, focus=None, max_nodes: int = MAX_NODES) -> BackwardStep
                 pushes.append(Push(j, position, d, contribution, sums[j]))
         steps.append(Step(len(steps), i, g, tuple(pushes), tuple(sums)))
     return BackwardSteps(root, shown, tuple(targets), complete, steps, others)
-
-
-def _focus_targets(focus, order: list) -> tuple:
-    """The focus as a tuple of Values of the graph (empty for None)."""
-    if focus is None:
-        return ()
-    if isinstance(focus, Value):
-        wanted = [focus]
-    elif isinstance(focus, Iterable) and not isinstance(focus, (str, bytes)):
-        wanted = list(focus)
-        if not wanted:
-            raise ValueError("focus is an empty list: give a Value, a list of Values or None")
-    else:
-        raise TypeError(f"focus must be a Value or a list of Values, got {type_name(focus)}")
-    in_graph = set(order)
-    for i, v in enumerate(wanted):
-        if not isinstance(v, Value):
-            raise TypeError(f"focus[{i}] must be a Value, got {type_name(v)}")
-        if v not in in_graph:
-            raise ValueError(
-                f"focus {v!r} is not in the graph of root: only values the root depends on "
-                "can be focused on"
-            )
-    return tuple(dict.fromkeys(wanted))  # duplicates dropped, order kept
 
 
 def focus_nodes(order: list, targets) -> tuple[list, set]:
