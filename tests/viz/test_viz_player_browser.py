@@ -293,3 +293,53 @@ def test_player_in_a_notebook_exported_by_nbconvert(browser, tmp_path, monkeypat
     finally:
         browser.set_window_size(900, 900)
 
+
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_every_notebook_output_fits_a_1000px_column(browser, tmp_path, monkeypatch, path):
+    """Each notebook, executed by nbconvert and exported to HTML, read in a
+    1,000 px window: no output is wider than its column, and every picture
+    (SVG, image, player frame) stays inside it."""
+    nbformat = pytest.importorskip("nbformat")
+    nbconvert = pytest.importorskip("nbconvert")
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    )
+    notebook = nbformat.read(path, as_version=4)
+    ExecutePreprocessor(timeout=600, kernel_name="python3").preprocess(
+        notebook, {"metadata": {"path": str(tmp_path)}}
+    )
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
+    page = tmp_path / f"{path.stem}.html"
+    page.write_text(body, encoding="utf-8")
+    browser.set_window_size(1000, 900)
+    try:
+        browser.get(page.as_uri())
+        report = browser.execute_script(
+            "var bad = [], pictures = 0;"
+            "document.querySelectorAll('.jp-OutputArea-output').forEach(function (out) {"
+            "  if (out.scrollWidth > out.clientWidth + 1) {"
+            "    bad.push(['output', out.scrollWidth, out.clientWidth]); }"
+            "  var column = out.getBoundingClientRect();"
+            "  out.querySelectorAll('svg, img, iframe').forEach(function (el) {"
+            "    if (el.closest('svg') !== el && el.tagName.toLowerCase() === 'svg') return;"
+            "    pictures += 1;"
+            "    var box = el.getBoundingClientRect();"
+            "    if (box.right > column.right + 1 || box.left < column.left - 1) {"
+            "      bad.push([el.tagName, Math.round(box.width), Math.round(column.width)]); }"
+            "  });"
+            "});"
+            "return [bad, pictures, document.documentElement.scrollWidth,"
+            "        document.documentElement.clientWidth];"
+        )
+    finally:
+        browser.set_window_size(900, 900)
+    bad, pictures, page_width, window_width = report
+    assert pictures >= 1, "no picture found: the check would pass vacuously"
+    assert bad == [], bad
+    assert page_width <= window_width
