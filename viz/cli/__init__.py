@@ -43,7 +43,7 @@ import autodiff
 from . import demo, grad
 from .demo import FILES as DEMO_FILES
 from .errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CLIError
-from .expression import FUNCTIONS, MAX_EXPONENT, MAX_LENGTH, ExpressionError
+from .expression import FUNCTIONS, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, ExpressionError
 from .grad import SVG_MAX_NODES, parse_at
 
 __all__ = [
@@ -138,8 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
             "precedence: -x**2 is -(x**2)), unary minus, parentheses, and the "
             f"functions {', '.join(FUNCTIONS)}.  A constant exponent must be at most "
             f"{MAX_EXPONENT:g} in absolute value; EXPR is at most {MAX_LENGTH} "
-            "characters.  An EXPR that starts with '-' goes after '--' "
-            "(chainrule grad --at x=1 -- '-x**2').",
+            f"characters, nested at most {MAX_DEPTH} deep.  An EXPR that starts with '-' "
+            "goes after '--' (chainrule grad --at x=1 -- '-x**2').",
             "example:\n  chainrule grad 'tanh(x*w + b)' --at x=1.5,w=-2,b=0.5 --svg graph.svg",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -34,7 +34,8 @@ with its name) and one constant leaf per folded number.
 Limits, so that no input can make the parser hang or crash:
 
 * at most `MAX_LENGTH` characters;
-* nesting deeper than Python's parser accepts is an error, not a crash;
+* nesting at most `MAX_DEPTH` deep (an op inside an op ...), on every
+  Python version: deeper is an error, not a crash;
 * an exponent without variables (``x**2``, ``2**10**3``) must be a finite
   number with absolute value at most `MAX_EXPONENT`: ``9**9**9`` is rejected
   because its exponent ``9**9`` exceeds the bound.  All arithmetic is in
@@ -64,6 +65,7 @@ __all__ = [
     "FUNCTIONS",
     "MAX_EXPONENT",
     "MAX_LENGTH",
+    "MAX_DEPTH",
     "parse",
 ]
 
@@ -78,6 +80,11 @@ FUNCTIONS: tuple[str, ...] = tuple(
 
 #: The longest expression text accepted, in characters.
 MAX_LENGTH = 10_000
+
+#: The deepest nesting accepted (ops within ops, parentheses aside): Python's
+#: own parser stops at different depths from one version to the next, so
+#: the limit is the command's, the same everywhere.
+MAX_DEPTH = 1000
 
 #: The largest absolute value allowed for an exponent without variables.
 MAX_EXPONENT = 1000.0
@@ -494,11 +501,27 @@ def parse(text: str) -> Expression:
         ) from None
     except ValueError as err:  # e.g. null bytes on some Python versions
         raise ExpressionError(f"expression cannot be read: {err}") from None
+    if _depth(tree.body) > MAX_DEPTH:
+        raise ExpressionError(
+            f"expression is nested too deeply (more than {MAX_DEPTH} levels); "
+            "split it into parts"
+        )
     compiler = _Compiler(source)
     program = compiler.compile(tree.body)
     names = sorted(compiler.names)  # textual order: (line, column)
     variables = tuple(dict.fromkeys(name for _, _, name in names))
     return Expression(text, variables, program)
+
+
+def _depth(node: ast.AST) -> int:
+    """How deep ``node``'s tree goes, walked without recursion."""
+    deepest = 0
+    stack = [(node, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 # Letters of other scripts drawn like Latin ones: the usual confusions in

@@ -485,3 +485,16 @@ def test_arbitrary_text_raises_only_expression_error(text):
         assert "\n" not in str(err)
         return
     assert isinstance(f({name: 1.0 for name in f.variables}), Value)
+
+
+def test_the_depth_limit_is_the_same_on_every_python():
+    # Python's own parser gives up at different depths from version to
+    # version; the command's limit, MAX_DEPTH, decides first.
+    from viz.cli.expression import MAX_DEPTH, parse
+
+    deep_enough = "-" * (MAX_DEPTH - 3) + "x"
+    assert parse(deep_enough).evaluate({"x": 2.0}).data == 2.0 * (-1.0) ** (MAX_DEPTH - 3)
+    long_sum = "+".join(["x"] * (MAX_DEPTH - 2))
+    assert parse(long_sum).evaluate({"x": 1.0}).data == MAX_DEPTH - 2
+    too_deep = "-" * (MAX_DEPTH + 1) + "x"
+    assert f"more than {MAX_DEPTH} levels" in rejected(too_deep)
