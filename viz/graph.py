@@ -71,7 +71,7 @@ _EDGE_ATTRS = {"fontname": "Helvetica", "fontsize": "10", "arrowsize": "0.7"}
 
 def draw_graph(
     root,
-    rankdir: str = "LR",
+    rankdir: str | None = None,
     show_grad: bool = True,
     highlight=None,
     max_nodes: int = 2000,
@@ -88,8 +88,9 @@ def draw_graph(
     Args:
         root: the output `Value` (or a non-empty list of Values, each drawn
             as a root).
-        rankdir: the direction of the drawing: "LR" (default, inputs on the
-            left), "RL", "TB" or "BT".
+        rankdir: the direction of the drawing: "LR" (inputs on the left),
+            "RL", "TB" or "BT"; None (default) is "LR", or "TB" for a
+            focused graph, whose chain of factors is long and narrow.
         show_grad: show each value's ``.grad`` beside its data (True).
         highlight: a `Value` (or a list of Values) of the graph: every path
             from the root down to it is drawn in red, each edge labelled with
@@ -132,6 +133,8 @@ def draw_graph(
             a focus with several roots, or a graph too large to draw.
     """
     roots = _roots(root)
+    if rankdir is None:
+        rankdir = "TB" if focus is not None else "LR"
     if not isinstance(rankdir, str) or rankdir not in RANKDIRS:
         raise ValueError(f"rankdir must be one of {RANKDIRS}, got {rankdir!r}")
     flag(show_grad, "show_grad")

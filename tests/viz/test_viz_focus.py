@@ -190,3 +190,12 @@ def test_collapsed_focus_marks_the_weight_edge_and_gives_the_total(mode):
     (line,) = caption(source)
     assert line.startswith("∂C₀/∂w⁽²⁾₂₂ = ") and "4 paths" in line
     assert abs(float(line.split(" = ")[1].split(",")[0]) - w.grad) <= 1e-12
+
+
+def test_a_focused_graph_is_drawn_top_to_bottom_unless_asked():
+    x = Value(0.5, label="x")
+    w = Value(-1.5, label="w")
+    y = (x * w).tanh()
+    assert 'rankdir="TB"' in viz.draw_graph(y, focus=w).source
+    assert 'rankdir="LR"' in viz.draw_graph(y, focus=w, rankdir="LR").source
+    assert 'rankdir="LR"' in viz.draw_graph(y).source  # a whole graph stays left to right
