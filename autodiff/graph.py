@@ -33,25 +33,31 @@ def topological_order(roots: Any, *, exclude: Iterable = ()) -> list:
     order: list = []
     seen: set = set(exclude)
     append = order.append
+    visit = seen.add
     for root in roots:
         if root in seen:
             continue
-        seen.add(root)
+        visit(root)
         if not root.parents:
             append(root)
             continue
-        nodes = [root]
-        pending = [iter(root.parents)]
-        while nodes:
-            for parent in pending[-1]:
+        nodes = [root]  # the path being visited, root first
+        pending = [iter(root.parents)]  # beside each, its parents left to see
+        parents = pending[-1]  # the last node's, kept at hand
+        while True:
+            for parent in parents:
                 if parent not in seen:
-                    seen.add(parent)
+                    visit(parent)
                     if parent.parents:
                         nodes.append(parent)
-                        pending.append(iter(parent.parents))
+                        parents = iter(parent.parents)
+                        pending.append(parents)
                         break
                     append(parent)  # a leaf is finished as soon as it is seen
             else:
                 pending.pop()
                 append(nodes.pop())
+                if not pending:
+                    break
+                parents = pending[-1]
     return order

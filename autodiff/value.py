@@ -112,13 +112,25 @@ def _data_of(x: Any) -> Any:
     return None
 
 
+def _leaf(x: float) -> Value:
+    """A constant leaf holding the float ``x`` (in every mode: a leaf has no
+    op to record or check)."""
+    out = _new(Value)
+    out.data = x
+    out.grad = 0.0
+    out.label = ""
+    out._rule = None
+    out.parents = ()
+    return out
+
+
 def _constant(x: Any) -> Value | None:
     """A leaf for a plain number used as an operand; None for other types."""
     cls = x.__class__
     if cls is float:
-        return _make(None, (), x)
+        return _leaf(x)
     if cls is int or cls is bool or isinstance(x, _Real):
-        return _make(None, (), _real(x, "operand"))
+        return _leaf(_real(x, "operand"))
     return None
 
 
@@ -155,22 +167,40 @@ def _binary(
     number_op = constant_op or op
     number_forward = number_op.forward
     make = _make
+    leaf = _leaf
 
-    def method(self: Value, other: Operand) -> Value:
-        operand: Value | None
-        if other.__class__ is Value:
+    # The two fast paths, a Value or a float, come first; every other operand
+    # (an int, another real number, a subclass of Value, a wrong type) goes
+    # through `other_operand`.
+    def method(self: Value, other: Any) -> Value:
+        cls = other.__class__
+        if cls is Value:
+            return make(op, (self, other), forward(self.data, other.data))
+        if cls is float:
+            return make(number_op, (self, leaf(other)), number_forward(self.data, other))
+        return other_operand(self, other)
+
+    def reflected_method(self: Value, other: Any) -> Value:
+        cls = other.__class__
+        if cls is float:
+            return make(number_op, (leaf(other), self), number_forward(other, self.data))
+        if cls is Value:
+            return make(op, (other, self), forward(other.data, self.data))
+        return other_operand(self, other)
+
+    def other_operand(self: Value, other: Any) -> Value:
+        operand: Value | None = _constant(other)
+        if operand is not None:
+            chosen, fwd = number_op, number_forward
+        elif isinstance(other, Value):  # a subclass
             chosen, fwd, operand = op, forward, other
         else:
-            operand = _constant(other)
-            if operand is not None:
-                chosen, fwd = number_op, number_forward
-            elif isinstance(other, Value):  # a subclass: the exact class is the fast path
-                chosen, fwd, operand = op, forward, other
-            else:
-                return NotImplemented
+            return NotImplemented
         x, y = (operand, self) if reflected else (self, operand)
         return make(chosen, (x, y), fwd(x.data, y.data))
 
+    if reflected:
+        method = reflected_method
     dunder = _DUNDERS.get(op.name, op.name)
     method.__name__ = f"__{'r' if reflected else ''}{dunder}__"
     method.__qualname__ = f"Value.{method.__name__}"
