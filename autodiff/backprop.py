@@ -15,9 +15,8 @@ nodes only by their attributes (``parents``, ``data``, ``_rule``, ``grad``,
 
 from __future__ import annotations
 
+import signal
 import threading
-from collections import deque
-from itertools import repeat
 from typing import Any, Iterable
 
 from .graph import topological_order
@@ -102,7 +101,8 @@ def _propagate(order: list, create_graph: bool, anomaly: bool) -> None:
         elif op.arity == 1:
             (x,) = parents
             (dx,) = op.partials(FLOAT, x.data, node.data)
-            x._g += g * dx
+            # g * MASKED is 0.0 (see ops.MASKED); said here without the call
+            x._g += 0.0 if dx is MASKED else g * dx
             continue
         else:
             partials = op.partials(FLOAT, [p.data for p in parents], node.data)
@@ -146,21 +146,45 @@ def backward(root: Any, seed: float = 1.0) -> None:
 
 
 def _commit(order: list) -> None:
-    """Add each node's ``_g`` into its ``.grad``, all or nothing.
+    """Add each node's ``_g`` into its ``.grad``: the pass's only effect.
 
-    The new values are computed first (no effect, so an interrupt there
-    changes nothing; a list comprehension reads slots faster than a map over
-    getters), then stored in a C loop (map over setattr), in which Python
-    runs no signal handler, so a Ctrl-C waits until it is done.  Should one
-    still land during the stores, they are finished (storing is idempotent)
-    before the interrupt goes on.
+    It comes after the walk, so an error or an interrupt during the walk
+    changes no ``.grad``.  The loop itself only adds floats; a Ctrl-C that
+    arrives while it runs is held back (`_sigint_held`) and raised when it
+    is done, so the update is never half made.
     """
-    totals = [node.grad + node._g for node in order]
-    try:
-        deque(map(setattr, order, repeat("grad"), totals), maxlen=0)
-    except BaseException:
-        deque(map(setattr, order, repeat("grad"), totals), maxlen=0)
-        raise
+    with _sigint_held():
+        for node in order:
+            node.grad += node._g
+
+
+class _sigint_held:
+    """Hold back SIGINT (Ctrl-C) for the duration of a short block, then act
+    on it as the handler in place would have.  Python runs signal handlers in
+    the main thread only, so elsewhere nothing needs holding."""
+
+    __slots__ = ("previous", "caught")
+
+    def __enter__(self) -> None:
+        self.previous: Any = None
+        self.caught: tuple[int, Any] | None = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, self._hold)
+
+    def _hold(self, signum: int, frame: Any) -> None:
+        self.caught = (signum, frame)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is None:
+            return
+        signal.signal(signal.SIGINT, self.previous)
+        if self.caught is None:
+            return
+        if callable(self.previous):
+            self.previous(*self.caught)  # KeyboardInterrupt, for Python's own handler
+        elif self.previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)  # what the default would have done
 
 
 def gradients(

@@ -547,7 +547,7 @@ _ENTRIES = [
     # d relu(x)/dx = 1 for x > 0, else 0 (0 at the kink), the 0 masked as
     # PyTorch's where(x <= 0, 0, grad): nothing passes, not even inf or nan;
     # a nan x passes the gradient, as there
-    Op("relu", 1, relu, lambda F, x, r: (MASKED if F.value(x) <= 0.0 else 1.0,), ("nonkink",),
+    Op("relu", 1, relu, lambda F, x, r: (MASKED if x <= 0.0 else 1.0,), ("nonkink",),
        function=True, forward_code="({x} if {x} > 0.0 or {x} != {x} else 0.0)",
        partials_code=("(_MASKED if {x} <= 0.0 else 1.0)",)),
     # d sin x/dx = cos x

@@ -81,3 +81,90 @@ def test_deepcopy_keeps_a_reused_node_shared():
     assert a.parents[0]._op is y.parents[0]._op  # ops are shared table entries
     a.backward()
     assert b.grad == 2 * 3.0 + 1  # d(x² + x)/dx
+
+
+def test_a_real_ctrl_c_at_any_moment_leaves_all_or_nothing():
+    # A real SIGINT, handled by Python's own handler (KeyboardInterrupt), is
+    # sent by a timer at moments spread over the pass and packed towards its
+    # end, where the grads are updated: every time, either no .grad has
+    # changed or every .grad has its full gradient.
+    import signal
+    import threading
+    import time
+
+    main = threading.current_thread() is threading.main_thread()
+    if not hasattr(signal, "setitimer") or not main:
+        pytest.skip("needs signal.setitimer and the main thread")
+    x = Value(0.3, label="x")
+    y = x
+    for _ in range(60_000):
+        y = (y * 1.0001 + 0.5).tanh()
+    nodes = autodiff.topological_order(y)
+    start = time.perf_counter()
+    y.backward()
+    duration = time.perf_counter() - start
+    full = [n.grad for n in nodes]
+    armed = [False]
+
+    def ctrl_c(signum, frame):
+        if armed[0]:  # only inside the pass below, never in the test's own code
+            signal.raise_signal(signal.SIGINT)
+
+    moments = [0.1, 0.3, 0.5, 0.7] + [0.8 + 0.01 * k for k in range(25)]
+    previous_alarm = signal.signal(signal.SIGALRM, ctrl_c)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+    outcomes = []
+    try:
+        for moment in moments:
+            for n in nodes:
+                n.grad = 0.0
+            armed[0] = True
+            signal.setitimer(signal.ITIMER_REAL, duration * moment)
+            try:
+                y.backward()
+                armed[0] = False
+            except KeyboardInterrupt:
+                armed[0] = False
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            grads = [n.grad for n in nodes]
+            if grads == full:
+                outcomes.append("all")
+            else:
+                changed = sum(g != 0.0 for g in grads)
+                assert changed == 0, f"at {moment:.2f} of the pass {changed} grads changed"
+                outcomes.append("nothing")
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous_alarm)
+        signal.signal(signal.SIGINT, previous_int)
+    assert {"all", "nothing"} <= set(outcomes)  # both kinds of moment were hit
+
+
+def test_the_update_of_the_grads_holds_ctrl_c_until_it_is_done():
+    # What makes the last step of backward() whole: a SIGINT arriving inside
+    # the block is acted on only when the block ends, by the handler in place.
+    import signal
+
+    from autodiff.backprop import _sigint_held
+
+    done = []
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with _sigint_held():
+                signal.raise_signal(signal.SIGINT)
+                done.extend(range(1000))  # still runs: the interrupt waits
+        assert len(done) == 1000
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        seen = []
+        signal.signal(signal.SIGINT, lambda signum, frame: seen.append(signum))
+        with _sigint_held():
+            signal.raise_signal(signal.SIGINT)
+            assert seen == []
+        assert seen == [signal.SIGINT]  # the user's own handler, called once, after
+        with _sigint_held():
+            pass
+        assert seen == [signal.SIGINT]  # nothing held, nothing called
+    finally:
+        signal.signal(signal.SIGINT, previous)
