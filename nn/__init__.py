@@ -27,7 +27,7 @@ from .explain import Explanation, explain
 from .layers import MLP, Layer, Neuron
 from .module import Module
 from .table import GradTable
-from .train import History, batch_loss, fit
+from .train import History, accuracy, batch_loss, fit
 
 __all__ = [
     "Module",
@@ -35,6 +35,7 @@ __all__ = [
     "Layer",
     "MLP",
     "fit",
+    "accuracy",
     "batch_loss",
     "History",
     "GradTable",

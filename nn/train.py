@@ -207,6 +207,44 @@ def _auto_accuracy(model, probe, y, loss_name: str):
     return None
 
 
+def accuracy(model, X, y, loss=None, outputs=None) -> float:
+    """The fraction of samples ``model`` gets right, judged as `fit`'s
+    ``accuracy="auto"`` judges them: by sign for ±1 targets (a hinge
+    loss), at 0.5 (or at 0 for logits) for 0/1 targets, by the largest
+    output for class indices or one-hot targets.
+
+    Args:
+        model: a callable model.
+        X: the inputs, one sequence per sample.
+        y: the targets, one per sample.
+        loss: the loss trained with (a name or a callable), which decides the
+            threshold for 0/1 targets on logits; None for the others.
+        outputs: the model's outputs on ``X`` if already computed (from
+            `batch_loss`, say); otherwise one pass is made, under `no_grad`.
+
+    Raises:
+        ValueError: if X and y differ in length or are empty, or if the
+            targets are not classes (a regression has no accuracy).
+    """
+    if len(X) != len(y) or not len(X):
+        raise ValueError(
+            f"X and y must be non-empty and of equal length, got {len(X)} and {len(y)}"
+        )
+    if outputs is None:
+        with autodiff.no_grad():
+            outputs = [model(x) for x in X]
+    elif len(outputs) != len(y):
+        raise ValueError(f"outputs must hold one output per sample ({len(y)}), got {len(outputs)}")
+    loss_name = "" if loss is None else _resolve_loss(loss)[1]
+    judge = _auto_accuracy(model, outputs[0], y, loss_name)
+    if judge is None:
+        raise ValueError(
+            "accuracy: the targets are not classes (±1, 0/1, class indices or one-hot), "
+            "so there is nothing to count as right"
+        )
+    return sum(1 for out, t in zip(outputs, y) if judge(out, t)) / len(y)
+
+
 def batch_loss(model, X, y, loss, l2: float = 0.0):
     """The cost `fit` trains on, for one batch: C = (1/m) Σᵢ Cᵢ + l2·Σp².
 

@@ -7,6 +7,7 @@ import math
 import pytest
 
 import autodiff
+import nn
 from nn import MLP, History, Neuron, fit
 from nn.optim import SGD, Adam
 
@@ -444,3 +445,31 @@ def test_compile_refuses_mini_batches_and_non_bools():
         fit(model, X, y, "hinge", SGD(model, lr=0.1), epochs=1, batch_size=8, compile=True)
     with pytest.raises(TypeError, match="compile"):
         fit(model, X, y, "hinge", SGD(model, lr=0.1), epochs=1, compile=1)
+
+
+def test_accuracy_counts_as_fit_does_and_by_hand():
+    model = nn.MLP(2, [4, 1], seed=3)
+    X, labels = nn.data.make_moons(30, noise=0.2, seed=1)
+    signs = [2 * t - 1 for t in labels]
+    with autodiff.no_grad():
+        scores = [model(x).data for x in X]
+    by_hand = sum((s > 0) == (t > 0) for s, t in zip(scores, signs)) / len(X)
+    assert nn.accuracy(model, X, signs) == by_hand
+    # 0/1 targets with a sigmoid output: right when the output is above 0.5
+    # exactly for the targets 1 (dead relus give outputs of exactly 0.5 here)
+    clf = nn.MLP(2, [3, 1], output_activation="sigmoid", seed=0)
+    with autodiff.no_grad():
+        probs = [clf(x).data for x in X]
+    expected = sum((p > 0.5) == (t == 1) for p, t in zip(probs, labels)) / len(X)
+    assert nn.accuracy(clf, X, labels, "binary_cross_entropy") == pytest.approx(expected)
+    # the outputs of a batch pass are used as given, and fit counts the same:
+    # its first epoch's accuracy is that of the weights before the update
+    cost, outputs = nn.batch_loss(model, X, signs, "hinge")
+    before = nn.accuracy(model, X, signs, "hinge", outputs=outputs)
+    history = nn.fit(model, X, signs, "hinge", SGD(model.parameters(), lr=0.1), epochs=1,
+                     progress=False)
+    assert before == by_hand == history["accuracy"][0]
+    with pytest.raises(ValueError, match="not classes"):
+        nn.accuracy(model, X, [0.3] * len(X))
+    with pytest.raises(ValueError, match="equal length"):
+        nn.accuracy(model, X, signs[:-1])

@@ -31,7 +31,7 @@ from nn.layers import MLP
 from nn.losses import hinge
 from nn.notation import label
 from nn.optim import SGD
-from nn.train import History, batch_loss, fit
+from nn.train import History, accuracy, batch_loss, fit
 from viz.render import Drawing
 
 from . import files
@@ -99,6 +99,8 @@ class DemoResult:
         cost: the trained model's cost C = (1/n) Σᵢ Cᵢ + l2·Σp², a Value
             whose graph the explanations read; the model's ``.grad`` fields
             hold ∂C/∂p.
+        accuracy: the trained model's accuracy (`nn.accuracy`, the rule
+            `nn.fit` counts with), from the same forward pass.
         grad_table: the output layer's table of ∂C/∂p, as text.
         explained: the output weight's and a hidden weight's chain rules.
         neuron_graph: the output neuron on the output weight's sample, with
@@ -110,6 +112,7 @@ class DemoResult:
     steps: int
     history: History
     cost: Value
+    accuracy: float
     grad_table: str
     explained: tuple[ExplainedWeight, ...]
     neuron_graph: Drawing
@@ -163,6 +166,7 @@ def train(problem: Problem, steps: int, progress: bool = True) -> DemoResult:
     # The trained model's cost, one forward pass: its graph holds every
     # sample's output, which both the explanations and the sample choice use.
     cost, outputs = batch_loss(model, X, y, "hinge", l2=L2)
+    trained_accuracy = accuracy(model, X, y, "hinge", outputs=outputs)
     model.zero_grad()
     cost.backward()
     L = len(model.layers)
@@ -210,7 +214,8 @@ def train(problem: Problem, steps: int, progress: bool = True) -> DemoResult:
     model.zero_grad()
     cost.backward()
     return DemoResult(
-        problem, steps, history, cost, grad_table, explained, neuron_graph, network
+        problem, steps, history, cost, trained_accuracy, grad_table, explained, neuron_graph,
+        network,
     )
 
 
@@ -250,7 +255,7 @@ def present(result: DemoResult, out_dir: str) -> None:
         f"step {steps}: loss {history['loss'][-1]:.6f}, "
         f"accuracy {history['accuracy'][-1]:.0%}  (before its update)"
     )
-    print(f"trained model: loss C = {result.cost.data:.6f}")
+    print(f"trained model: loss C = {result.cost.data:.6f}, accuracy {result.accuracy:.0%}")
     print()
     print(f"Gradients of the output layer (layer {L}), ∂C/∂p:")
     print(result.grad_table)

@@ -54,7 +54,7 @@ def test_demo_prints_the_paths_it_wrote(require_dot, three_steps):
 def test_demo_prints_loss_table_and_explanations(require_dot, three_steps):
     _, out, _, _ = three_steps
     assert re.search(r"^step 3: loss \d+\.\d{6}, accuracy \d+%", out, re.M)
-    assert re.search(r"^trained model: loss C = \d+\.\d{6}$", out, re.M)
+    assert re.search(r"^trained model: loss C = \d+\.\d{6}, accuracy \d+%$", out, re.M)
     # the output layer's gradient table: 16 weights and the bias of layer 3
     table = out[out.index("Gradients of the output layer") :].splitlines()
     assert table[1].split() == ["name", "label", "value", "grad"]
@@ -123,13 +123,14 @@ def test_demo_trains_as_an_independent_pytorch_replay(require_dot, three_steps):
             for p in params:
                 p -= (1.0 - 0.9 * k / steps) * p.grad
     last_step = (loss.item(), acc)
-    final_loss, _ = loss_and_accuracy()
+    final_loss, final_accuracy = loss_and_accuracy()
 
     step_line = re.search(r"^step 3: loss (\S+), accuracy (\d+)%", out, re.M)
     assert float(step_line.group(1)) == pytest.approx(last_step[0], abs=1e-6)
     assert int(step_line.group(2)) == round(100 * last_step[1])
-    final_line = re.search(r"^trained model: loss C = (\S+)$", out, re.M)
+    final_line = re.search(r"^trained model: loss C = (\S+), accuracy (\d+)%$", out, re.M)
     assert float(final_line.group(1)) == pytest.approx(final_loss.item(), abs=1e-6)
+    assert int(final_line.group(2)) == round(100 * final_accuracy)
 
     # The weights explained: the largest |∂C/∂w| of the output layer and of
     # the last hidden layer (the first of equals, in neuron order) ...
