@@ -161,16 +161,20 @@ def _commit(order: list) -> None:
 class _sigint_held:
     """Hold back SIGINT (Ctrl-C) for the duration of a short block, then act
     on it as the handler in place would have.  Python runs signal handlers in
-    the main thread only, so elsewhere nothing needs holding."""
+    the main thread only, so elsewhere nothing needs holding; a handler that
+    Python did not install (``getsignal`` gives None) could not be put back,
+    so then nothing is held either."""
 
     __slots__ = ("previous", "caught")
 
     def __enter__(self) -> None:
-        self.previous: Any = None
+        self.previous: Any = None  # None: nothing held
         self.caught: tuple[int, Any] | None = None
         if threading.current_thread() is threading.main_thread():
-            self.previous = signal.getsignal(signal.SIGINT)
-            signal.signal(signal.SIGINT, self._hold)
+            previous = signal.getsignal(signal.SIGINT)
+            if previous is not None:
+                signal.signal(signal.SIGINT, self._hold)
+                self.previous = previous
 
     def _hold(self, signum: int, frame: Any) -> None:
         self.caught = (signum, frame)

@@ -170,3 +170,18 @@ def test_the_update_of_the_grads_holds_ctrl_c_until_it_is_done():
         assert seen == [signal.SIGINT]  # nothing held, nothing called
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_sigint_handler_python_did_not_install_is_left_alone(monkeypatch):
+    # getsignal gives None for a handler set outside Python: it could not be
+    # put back, so the block must not replace it.
+    import signal
+
+    from autodiff.backprop import _sigint_held
+
+    installed = []
+    monkeypatch.setattr(signal, "getsignal", lambda signum: None)
+    monkeypatch.setattr(signal, "signal", lambda signum, handler: installed.append(handler))
+    with _sigint_held():
+        pass
+    assert installed == []
