@@ -30,7 +30,7 @@ from .graph import topological_order
 from .modes import AnomalyError, detect_anomaly, gc_paused, is_grad_enabled, no_grad
 from .ops import OPS, UNARY_FUNCTIONS
 from .primitives import primitive
-from .value import Value, dot, grad, sum
+from .value import Value, affine, dot, grad, sum
 
 # The table's functions (`UNARY_FUNCTIONS`), re-exported one by one so that
 # type checkers see them; a test checks that none is missing.
@@ -84,6 +84,7 @@ __all__ = [
     "OPS",
     "sum",
     "dot",
+    "affine",
     *UNARY_FUNCTIONS,
     "compile",
     "CompileError",

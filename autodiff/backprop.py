@@ -15,9 +15,10 @@ nodes only by their attributes (``parents``, ``data``, ``_rule``, ``grad``,
 
 from __future__ import annotations
 
+import operator
 import signal
 import threading
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .graph import topological_order
 from .modes import AnomalyError, gc_paused, state
@@ -104,10 +105,44 @@ def _propagate(order: list, create_graph: bool, anomaly: bool) -> None:
             # g * MASKED is 0.0 (see ops.MASKED); said here without the call
             x._g += 0.0 if dx is MASKED else g * dx
             continue
+        elif op.partners is not None:
+            # each local derivative is an input's value or 1 (`ops.Op.partners`)
+            pick, count = _picks.get((op, len(parents))) or _pick(op, len(parents))
+            for parent, partner in zip(parents, pick(parents)):
+                parent._g += g * partner.data
+            for parent in parents[count:]:
+                parent._g += g  # g × 1, the same float
+            continue
         else:
             partials = op.partials(FLOAT, [p.data for p in parents], node.data)
         for parent, d in zip(parents, partials):
             parent._g += g * d
+
+
+#: (op, number of inputs) -> the function picking each input's partner from
+#: the parents, and how many inputs have one (`_pick`), for up to
+#: `_PICKS_KEPT_UP_TO` inputs (a larger node's picker, as large as the node,
+#: is made for it alone).
+_picks: dict[tuple[Any, int], tuple[Callable[[tuple], tuple], int]] = {}
+_PICKS_KEPT_UP_TO = 4096
+
+
+def _pick(op: Any, n: int) -> tuple[Callable[[tuple], tuple], int]:
+    """For ``op``'s `partners` on ``n`` inputs: a function of the parents
+    giving the partners in order (an `operator.itemgetter`, run in C), and
+    their number; remembered in `_picks`."""
+    indices = tuple(op.partners(n))
+    pick: Callable[[tuple], tuple]
+    if len(indices) == 1:
+        (i,) = indices
+        pick = lambda parents: (parents[i],)  # noqa: E731 - itemgetter(i) gives no tuple
+    elif indices:
+        pick = operator.itemgetter(*indices)
+    else:
+        pick = lambda parents: ()  # noqa: E731
+    if n <= _PICKS_KEPT_UP_TO:
+        _picks[op, n] = pick, len(indices)
+    return pick, len(indices)
 
 
 # One pass at a time: passes from several threads over shared nodes (the

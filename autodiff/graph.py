@@ -34,6 +34,7 @@ def topological_order(roots: Any, *, exclude: Iterable = ()) -> list:
     seen: set = set(exclude)
     append = order.append
     visit = seen.add
+    finished = seen.issuperset
     for root in roots:
         if root in seen:
             continue
@@ -48,12 +49,16 @@ def topological_order(roots: Any, *, exclude: Iterable = ()) -> list:
             for parent in parents:
                 if parent not in seen:
                     visit(parent)
-                    if parent.parents:
+                    grandparents = parent.parents
+                    # All of them seen: all finished (a seen node not yet
+                    # finished would be on the path, a cycle), so this node
+                    # is too; the set says so without a loop in Python.
+                    if grandparents and not finished(grandparents):
                         nodes.append(parent)
-                        parents = iter(parent.parents)
+                        parents = iter(grandparents)
                         pending.append(parents)
                         break
-                    append(parent)  # a leaf is finished as soon as it is seen
+                    append(parent)  # a leaf, or a node whose parents are all listed
             else:
                 pending.pop()
                 append(nodes.pop())

@@ -36,7 +36,7 @@ import operator
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
-from autodiff import Value
+from autodiff import Value, affine
 from autodiff import dot as _dot
 from autodiff import sum as _sum
 from autodiff.arguments import integer, type_name
@@ -128,6 +128,45 @@ def _leaves(x, labels: list[str]) -> list:
             raise TypeError(
                 f"input[{k}] must be a real number or a Value, got {type(xk).__name__}"
             ) from None
+    return out
+
+
+def _samples(X, labels: list[str]) -> list[list]:
+    """The input nodes of a batch: `_leaves` for each sample, its errors
+    naming the sample (``X[3]: ...``)."""
+    if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
+        raise TypeError(f"X must be a sequence of samples, got {type(X).__name__}")
+    out = []
+    for i, x in enumerate(X):
+        try:
+            out.append(_leaves(x, labels))
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"X[{i}]: {error}") from None
+    return out
+
+
+def _activations(neurons: list, inputs: list[list]) -> list[list]:
+    """Each neuron's a⁽ˡ⁾ⱼ for each sample of ``inputs`` (lists of Values):
+    the nodes the neurons' own forward passes make, sample by sample.
+
+    Dot neurons of one input size have their z⁽ˡ⁾ⱼ made for the whole batch
+    by `autodiff.affine`, which reads each weight once (the same nodes as a
+    `dot` per neuron and sample); any other layer goes sample by sample."""
+    n = len(neurons[0].w)
+    if not all(neuron._use_dot and len(neuron.w) == n for neuron in neurons):
+        return [[neuron._forward(x) for neuron in neurons] for x in inputs]
+    zs = affine([neuron.w for neuron in neurons], inputs, [neuron.b for neuron in neurons])
+    finish = [(neuron._z_label, neuron._g, neuron._a_label) for neuron in neurons]
+    out = []
+    for row in zs:
+        acts = []
+        for z, (z_label, g, a_label) in zip(row, finish):
+            z.label = z_label
+            if g is not None:
+                z = g(z)
+                z.label = a_label
+            acts.append(z)
+        out.append(acts)
     return out
 
 
@@ -326,6 +365,14 @@ class Neuron(Module):
             self._in_labels = _input_labels(self._layer, len(self.w))
         return self._in_labels
 
+    def forward_batch(self, X) -> list:
+        """a⁽ˡ⁾ⱼ for each sample of ``X``: the list ``[self(x) for x in X]``
+        gives, the same nodes, made faster (see `Module.forward_batch`)."""
+        inputs = _samples(X, self._labels_for_inputs())
+        if not inputs:
+            return []
+        return [a for (a,) in _activations([self], inputs)]
+
     def _forward(self, inputs: list):
         """The hot path: ``inputs`` are already Values of the right length."""
         if self._use_dot:
@@ -511,6 +558,17 @@ class Layer(Module):
     def _forward(self, inputs: list) -> list:
         return [n._forward(inputs) for n in self.neurons]
 
+    def forward_batch(self, X) -> list:
+        """The layer's activations for each sample of ``X``: the list
+        ``[self(x) for x in X]`` gives, the same nodes, made faster (see
+        `Module.forward_batch`)."""
+        if len(self._in_labels) != self.nin:
+            self._in_labels = _input_labels(self._layer, self.nin)
+        inputs = _samples(X, self._in_labels)
+        if not inputs:
+            return []
+        return [out[0] if len(out) == 1 else out for out in _activations(self.neurons, inputs)]
+
     def named_children(self) -> list[tuple[str, Module]]:
         """``("neurons.j", neuron)`` for each neuron."""
         return [(f"neurons.{j}", n) for j, n in enumerate(self.neurons)]
@@ -695,6 +753,20 @@ class MLP(Module):
         for layer in self.layers:
             values = [n._forward(values) for n in layer.neurons]
         return values[0] if len(values) == 1 else values
+
+    def forward_batch(self, X) -> list:
+        """The output for each sample of ``X``: the list ``[self(x) for x in
+        X]`` gives, the same nodes, made about twice as fast (see
+        `Module.forward_batch`)."""
+        labels = self._in_labels
+        if len(labels) != self.nin:
+            labels = self._in_labels = _input_labels(1, self.nin)
+        values = _samples(X, labels)
+        if not values:
+            return []
+        for layer in self.layers:
+            values = _activations(layer.neurons, values)
+        return [out[0] if len(out) == 1 else out for out in values]
 
     def named_children(self) -> list[tuple[str, Module]]:
         """``("layers.i", layer)`` for each layer (i = l − 1)."""

@@ -32,6 +32,7 @@ from autodiff import Value
 from autodiff.arguments import flag, integer, is_int, is_real, type_name
 
 from .losses import LOSSES
+from .module import Module
 from .progress import progress_bar
 
 __all__ = ["fit", "History", "NonFiniteError"]
@@ -232,7 +233,7 @@ def accuracy(model, X, y, loss=None, outputs=None) -> float:
         )
     if outputs is None:
         with autodiff.no_grad():
-            outputs = [model(x) for x in X]
+            outputs = model.forward_batch(X) if isinstance(model, Module) else [model(x) for x in X]
     elif len(outputs) != len(y):
         raise ValueError(f"outputs must hold one output per sample ({len(y)}), got {len(outputs)}")
     loss_name = "" if loss is None else _resolve_loss(loss)[1]
@@ -265,7 +266,7 @@ def batch_loss(model, X, y, loss, l2: float = 0.0):
         raise ValueError(
             f"X and y must be non-empty and of equal length, got {len(X)} and {len(y)}"
         )
-    outputs = [model(x) for x in X]
+    outputs = model.forward_batch(X) if isinstance(model, Module) else [model(x) for x in X]
     total = autodiff.sum([loss_fn(out, t) for out, t in zip(outputs, y)]) * (1.0 / len(X))
     if l2:
         total = total + float(l2) * autodiff.sum([p * p for p in model.parameters()])
