@@ -93,27 +93,28 @@ def _propagate(order: list, create_graph: bool, anomaly: bool) -> None:
                     previous = parent._g
                     parent._g = gd if previous is None else previous + gd
                 continue
-        elif op.arity == 2:
-            x, y = parents
-            dx, dy = op.partials(FLOAT, x.data, y.data, node.data)
-            x._g += g * dx
-            y._g += g * dy
-            continue
-        elif op.arity == 1:
-            (x,) = parents
-            (dx,) = op.partials(FLOAT, x.data, node.data)
-            # g * MASKED is 0.0 (see ops.MASKED); said here without the call
-            x._g += 0.0 if dx is MASKED else g * dx
-            continue
-        elif op.partners is not None:
-            # each local derivative is an input's value or 1 (`ops.Op.partners`)
-            pick, count = _picks.get((op, len(parents))) or _pick(op, len(parents))
-            for parent, partner in zip(parents, pick(parents)):
-                parent._g += g * partner.data
-            for parent in parents[count:]:
-                parent._g += g  # g × 1, the same float
-            continue
         else:
+            arity = op.arity
+            if arity == 2:
+                x, y = parents
+                dx, dy = op.partials(FLOAT, x.data, y.data, node.data)
+                x._g += g * dx
+                y._g += g * dy
+                continue
+            if arity == 1:
+                (x,) = parents
+                (dx,) = op.partials(FLOAT, x.data, node.data)
+                # g * MASKED is 0.0 (see ops.MASKED); said here without the call
+                x._g += 0.0 if dx is MASKED else g * dx
+                continue
+            if op.partners is not None:
+                # each local derivative is an input's value or 1 (`ops.Op.partners`)
+                pick, count = _picks.get((op, len(parents))) or _pick(op, len(parents))
+                for parent, partner in zip(parents, pick(parents)):
+                    parent._g += g * partner.data
+                for parent in parents[count:]:
+                    parent._g += g  # g × 1, the same float
+                continue
             partials = op.partials(FLOAT, [p.data for p in parents], node.data)
         for parent, d in zip(parents, partials):
             parent._g += g * d

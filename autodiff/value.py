@@ -260,6 +260,9 @@ class Closure:
 
     __slots__ = ("symbol", "name", "arity", "fn", "local", "node")
 
+    #: as `ops.Op.partners`: none, the derivatives come from the closure
+    partners = None
+
     def __init__(self, node: Value, symbol: str, fn: Callable[[], Any] | None, local: bool):
         self.symbol = self.name = symbol
         self.arity = len(node.parents)
@@ -427,6 +430,14 @@ class Value:
         local_grads: Callable[[], Iterable[Any]] | None = None,
     ) -> None:
         self.data = _to_float(data, "data")
+        if not _op and local_grads is None and label.__class__ is str:
+            # a leaf, the common case: Value(x), Value(x, "x"), Value(x, label="x")
+            if _children.__class__ is tuple and not _children:
+                self.grad, self.label, self._rule, self.parents = 0.0, label, None, ()
+                return
+            if _children.__class__ is str and not label:
+                self.grad, self.label, self._rule, self.parents = 0.0, _children, None, ()
+                return
         if isinstance(_children, str):
             # Value(2.0, "x"): the label, as before micrograd's constructor
             if _op or label:

@@ -87,3 +87,13 @@ def test_repeated_parents_get_every_contribution():
     y = Value(0.25)
     autodiff.sum([y, 1.0, y, y]).backward()
     assert y.grad == 3.0
+
+
+def test_a_node_made_by_hand_with_three_children_takes_its_own_derivatives():
+    # f = x·y·z by hand: ∂f/∂x = yz, ∂f/∂y = xz, ∂f/∂z = xy (no partners)
+    x, y, z = Value(2.0), Value(3.0), Value(5.0)
+    f = Value(30.0, (x, y, z), "xyz", local_grads=lambda: (15.0, 10.0, 6.0))
+    (f * 2.0).backward()
+    assert (x.grad, y.grad, z.grad) == (30.0, 20.0, 12.0)
+    with autodiff.detect_anomaly():
+        assert autodiff.grad(f, [x, y, z]) == [15.0, 10.0, 6.0]
