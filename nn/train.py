@@ -260,17 +260,24 @@ def batch_loss(model, X, y, loss, l2: float = 0.0):
     Returns:
         ``(C, outputs)``: the cost as a Value (its graph ready for
         ``backward()`` or `nn.explain`) and the model's output per sample.
+
+    A `Module`'s outputs come from its `forward_batch` (the nodes of one call
+    per sample, made faster).  The graph is built with the cyclic garbage
+    collector paused (`autodiff.gc_paused`), so that a collection walks it
+    at most once rather than over and over as it grows.
     """
     loss_fn = _resolve_loss(loss)[0]
     if len(X) != len(y) or not len(X):
         raise ValueError(
             f"X and y must be non-empty and of equal length, got {len(X)} and {len(y)}"
         )
-    outputs = model.forward_batch(X) if isinstance(model, Module) else [model(x) for x in X]
-    total = autodiff.sum([loss_fn(out, t) for out, t in zip(outputs, y)]) * (1.0 / len(X))
-    if l2:
-        total = total + float(l2) * autodiff.sum([p * p for p in model.parameters()])
-    return total, outputs
+    # The graph has no cycles: collections while it grows would only walk it.
+    with autodiff.gc_paused():
+        outputs = model.forward_batch(X) if isinstance(model, Module) else [model(x) for x in X]
+        total = autodiff.sum([loss_fn(out, t) for out, t in zip(outputs, y)]) * (1.0 / len(X))
+        if l2:
+            total = total + float(l2) * autodiff.sum([p * p for p in model.parameters()])
+        return total, outputs
 
 
 def _first_non_finite(value, where: str) -> str | None:

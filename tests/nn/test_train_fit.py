@@ -473,3 +473,32 @@ def test_accuracy_counts_as_fit_does_and_by_hand():
         nn.accuracy(model, X, [0.3] * len(X))
     with pytest.raises(ValueError, match="equal length"):
         nn.accuracy(model, X, signs[:-1])
+
+
+def test_batch_loss_builds_its_graph_with_the_collector_paused_and_restores_it():
+    import gc
+
+    X, y = moons_like()
+    model = MLP(2, [4, 1], seed=3)
+    seen = []
+
+    def loss(out, target):
+        seen.append(gc.isenabled())
+        return (out - target) ** 2
+
+    assert gc.isenabled()
+    nn.batch_loss(model, X[:3], y[:3], loss)
+    assert seen == [False, False, False] and gc.isenabled()
+
+    def failing(out, target):
+        raise ValueError("a loss that fails")
+
+    with pytest.raises(ValueError, match="a loss that fails"):
+        nn.batch_loss(model, X[:3], y[:3], failing)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        nn.batch_loss(model, X[:3], y[:3], loss)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
