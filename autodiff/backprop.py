@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterable
 
 from .graph import topological_order
 from .modes import AnomalyError, gc_paused, state
-from .ops import FLOAT, GRAPH, MASKED, MaskedNode, contribution
+from .ops import CROSSED, FLOAT, GRAPH, MASKED, ONES, MaskedNode, contribution
 
 
 def _partials(node: Any, create_graph: bool) -> Any:
@@ -97,9 +97,17 @@ def _propagate(order: list, create_graph: bool, anomaly: bool) -> None:
             arity = op.arity
             if arity == 2:
                 x, y = parents
-                dx, dy = op.partials(FLOAT, x.data, y.data, node.data)
-                x._g += g * dx
-                y._g += g * dy
+                pair = op.pair  # the shape of the op's partners, if it has one
+                if pair is ONES:
+                    x._g += g  # g × 1, the same float
+                    y._g += g
+                elif pair is CROSSED:
+                    x._g += g * y.data
+                    y._g += g * x.data
+                else:
+                    dx, dy = op.partials(FLOAT, x.data, y.data, node.data)
+                    x._g += g * dx
+                    y._g += g * dy
                 continue
             if arity == 1:
                 (x,) = parents

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 INF = math.inf
@@ -315,6 +315,12 @@ def contribution(g, d):
 # The table
 
 
+#: The two shapes of `Op.pair`: both local derivatives 1 (x + y), and each
+#: the other input's value (x·y).
+ONES = "ones"
+CROSSED = "crossed"
+
+
 @dataclass(frozen=True, eq=False, slots=True)
 class Op:
     """One primitive.
@@ -345,14 +351,19 @@ class Op:
               return inf or nan: the compiled step then reruns through the
               functions.  An op without them compiles to calls of
               ``forward`` and ``partials``.
-    partners: optional, for an n-ary op whose every local derivative is the
-              value of one of its inputs or the constant 1 (``sum``,
+    partners: optional, for an op whose every local derivative is the value
+              of one of its inputs or the constant 1 (``+``, ``*``, ``sum``,
               ``dot``): ``partners(n)`` gives, for ``n`` inputs, the index of
               the input whose value is ∂result/∂input for each of the first
-              inputs, and every input after those has derivative 1.  The
-              same derivatives as ``partials``, stated so that the
-              first-order walk pushes ``g × value`` without building them
-              (a test holds the two to agreement).
+              inputs, and every input after those has derivative 1
+              (``*``: ``(1, 0)``, ∂(xy)/∂x = y and ∂(xy)/∂y = x).  The same
+              derivatives as ``partials``, stated so that the first-order
+              walk pushes ``g × value`` without calling the rule (a test
+              holds the two to agreement).
+
+    ``pair``, derived from ``partners`` for a two-input op, tells the walk
+    which of its two fast shapes the op has: `ONES` (both derivatives 1),
+    `CROSSED` (each input's derivative is the other input) or None.
     """
 
     name: str
@@ -365,8 +376,12 @@ class Op:
     forward_code: str | Callable[[list], str] | None = None
     partials_code: tuple[str, ...] | Callable[[list, str], tuple] | None = None
     partners: Callable[[int], tuple[int, ...]] | None = None
+    pair: str | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.arity == 2 and self.partners is not None:
+            shape = {(): ONES, (1, 0): CROSSED}.get(tuple(self.partners(2)))
+            object.__setattr__(self, "pair", shape)
         if self.function and self.arity != 1:
             raise ValueError(f"op {self.name!r}: only a one-input op can be a function")
         if not self.symbol:
@@ -508,13 +523,13 @@ _POW_DBASE = "(_MASKED if {y} == 0.0 else {y} * _pow({x}, {y} - 1.0))"
 _ENTRIES = [
     # d(x+y)/dx = 1 ; d(x+y)/dy = 1
     Op("+", 2, operator.add, lambda F, x, y, r: (1.0, 1.0), ("any", "any"),
-       forward_code="{x} + {y}", partials_code=("1.0", "1.0")),
+       forward_code="{x} + {y}", partials_code=("1.0", "1.0"), partners=lambda n: ()),
     # d(x-y)/dx = 1 ; d(x-y)/dy = -1
     Op("-", 2, operator.sub, lambda F, x, y, r: (1.0, -1.0), ("any", "any"),
        forward_code="{x} - {y}", partials_code=("1.0", "-1.0")),
     # d(xy)/dx = y ; d(xy)/dy = x
     Op("*", 2, operator.mul, lambda F, x, y, r: (y, x), ("any", "any"),
-       forward_code="{x} * {y}", partials_code=("{y}", "{x}")),
+       forward_code="{x} * {y}", partials_code=("{y}", "{x}"), partners=lambda n: (1, 0)),
     # d(x/y)/dx = 1/y ; d(x/y)/dy = -x/y² = -r/y
     Op("/", 2, div, lambda F, x, y, r: (F.div(1.0, y), -F.div(r, y)), ("any", "nonzero"),
        forward_code="{x} / {y}", partials_code=("1.0 / {y}", "-({r} / {y})")),

@@ -11,16 +11,26 @@ import pytest
 
 import autodiff
 from autodiff import Value, backprop
-from autodiff.ops import FLOAT, OPS
+from autodiff.ops import CROSSED, FLOAT, ONES, OPS
 
 WITH_PARTNERS = sorted(name for name, op in OPS.items() if op.partners is not None)
+N_ARY = [name for name in WITH_PARTNERS if OPS[name].arity is None]
+FIXED = [name for name in WITH_PARTNERS if OPS[name].arity is not None]
 
 
-def test_sum_and_dot_state_their_partners():
-    assert {"sum", "dot"} <= set(WITH_PARTNERS)
+def test_sum_dot_add_and_mul_state_their_partners():
+    assert set(N_ARY) >= {"sum", "dot"} and set(FIXED) >= {"+", "*"}
+    assert OPS["+"].pair is ONES and OPS["*"].pair is CROSSED
+    assert OPS["-"].pair is None and OPS["/"].pair is None  # derivatives -1, 1/y
 
 
-@pytest.mark.parametrize("name", WITH_PARTNERS)
+def _stated(op, inputs):
+    indices = op.partners(len(inputs))
+    assert all(0 <= i < len(inputs) for i in indices) and len(indices) <= len(inputs)
+    return [inputs[i] for i in indices] + [1.0] * (len(inputs) - len(indices))
+
+
+@pytest.mark.parametrize("name", N_ARY)
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 7, 8, 33])
 def test_partners_say_what_partials_say(name, count):
     op = OPS[name]
@@ -28,11 +38,33 @@ def test_partners_say_what_partials_say(name, count):
     for _ in range(20):
         inputs = [rng.uniform(-5, 5) for _ in range(count)]
         result = op.forward(inputs)
-        partials = list(op.partials(FLOAT, inputs, result))
-        indices = op.partners(count)
-        assert all(0 <= i < count for i in indices) and len(indices) <= count
-        stated = [inputs[i] for i in indices] + [1.0] * (count - len(indices))
-        assert stated == partials
+        assert _stated(op, inputs) == list(op.partials(FLOAT, inputs, result))
+
+
+@pytest.mark.parametrize("name", FIXED)
+def test_fixed_arity_partners_say_what_partials_say(name):
+    op = OPS[name]
+    rng = random.Random(name)
+    for _ in range(50):
+        inputs = [rng.uniform(-5, 5) for _ in range(op.arity)]
+        result = op.forward(*inputs)
+        assert _stated(op, inputs) == list(op.partials(FLOAT, *inputs, result))
+
+
+@pytest.mark.parametrize(
+    "make, formula",
+    [
+        (lambda x, y: x + y, lambda x, y, g: (g, g)),
+        (lambda x, y: x * y, lambda x, y, g: (g * y, g * x)),
+        (lambda x, y: x * 2.5 + y * y, lambda x, y, g: (g * 2.5, g * 2 * y)),
+    ],
+)
+def test_backward_through_the_two_input_shapes_gives_the_hand_formula(make, formula):
+    for x0, y0, g in [(1.5, -2.0, 3.0), (0.0, 4.0, -1.0), (math.inf, 2.0, 1.0)]:
+        x, y = Value(x0), Value(y0)
+        (make(x, y) * g).backward()
+        dx, dy = formula(x0, y0, g)
+        assert (x.grad, y.grad) == (dx, dy)
 
 
 def _dot_case(n, bias=True, seed=0):
