@@ -509,7 +509,11 @@ def report_w2(r: dict, sizes: list[int]) -> tuple[list[str], list]:
         "backward pass and freeing it are timed; each step makes 4 nodes: 2 op nodes and 2 "
         "constant leaves). Median per run, the competitors taking turns; µs/step is ours "
         "divided by N, ns/node ours divided by 4N. The float-loop is the same recurrence on "
-        "a float, its derivative multiplied along, no graph. The last column, for "
+        "a float, its derivative multiplied along, no graph. Bare-nodes is the least a graph "
+        "engine does: one object of two slots and a local derivative per op (no constant "
+        "leaves, no tuple of parents, no op dispatch), then the derivative multiplied along "
+        "the parent links; with the collector enabled it measures what making a Python object "
+        "per op node costs before any engine code. The last column, for "
         "information, is ours run under `autodiff.gc_paused()`: what is left when no "
         "collection walks the growing graph.",
         "",
@@ -582,6 +586,9 @@ def report_w2(r: dict, sizes: list[int]) -> tuple[list[str], list]:
         loop = r["float-loop"].get(big) if isinstance(r.get("float-loop"), dict) else None
         if isinstance(runs, list) and runs and isinstance(loop, list) and loop:
             quiet_loop = f"; {median(runs) / median(loop):.0f}× with gc paused"
+        bare = r["bare-nodes"].get(big) if isinstance(r.get("bare-nodes"), dict) else None
+        if isinstance(bare, list) and bare and isinstance(loop, list) and loop:
+            quiet_loop += f"; bare nodes alone: {median(bare) / median(loop):.0f}×"
         targets.append(
             (
                 f"W2 N = {big:.0e} chain ≤ {W2_VS_FLOAT_LOOP:g}× a plain float loop of the "

@@ -412,12 +412,40 @@ def chain_float_loop(n: int, x0: float = 0.3) -> tuple[float, float]:
     return bench_reference.chain_loop(x0, n, SCALE, SHIFT)
 
 
+class _BareNode:
+    """The least a node can be: its value, its one input and the local
+    derivative towards it (no op, no label, no gradient slot)."""
+
+    __slots__ = ("data", "parent", "local")
+
+
+def chain_bare_nodes(n: int, x0: float = 0.3) -> tuple[float, float]:
+    """The chain as the least a graph engine does: one bare object per op
+    (`_BareNode`: no constants, no tuple of parents, no op dispatch), then
+    the derivative multiplied along the parent links.  With the collector
+    enabled, this is what making one Python object per op node costs, before
+    any engine code."""
+    x = start = _BareNode()
+    x.data, x.parent, x.local = x0, None, 1.0
+    for _ in range(n):
+        y = _BareNode()
+        y.data, y.parent, y.local = x.data * SCALE, x, SCALE
+        x = _BareNode()
+        x.data, x.parent, x.local = y.data + SHIFT, y, 1.0
+    g, node = 1.0, x
+    while node is not start:
+        g *= node.local
+        node = node.parent
+    return x.data, g
+
+
 CHAINS = {
     "ours": chain_ours,
     "micrograd": chain_micrograd,
     "torch": chain_torch,
     "reference": chain_reference,
     "float-loop": chain_float_loop,
+    "bare-nodes": chain_bare_nodes,
 }
 
 

@@ -117,7 +117,7 @@ def _chain_closed_form(W, n: int, x0: float) -> tuple[float, float]:
     return a**n * x0 + b * (a**n - 1.0) / (a - 1.0), a**n
 
 
-@pytest.mark.parametrize("name", ["ours", "torch", "reference", "float-loop"])
+@pytest.mark.parametrize("name", ["ours", "torch", "reference", "float-loop", "bare-nodes"])
 def test_w2_chain_matches_closed_form(W, name):
     _requires(name)
     n = 3000  # deeper than micrograd can go
