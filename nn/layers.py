@@ -756,7 +756,7 @@ class MLP(Module):
 
     def forward_batch(self, X) -> list:
         """The output for each sample of ``X``: the list ``[self(x) for x in
-        X]`` gives, the same nodes, made about twice as fast (see
+        X]`` gives, the same nodes, made nearly twice as fast (see
         `Module.forward_batch`)."""
         labels = self._in_labels
         if len(labels) != self.nin:

@@ -62,8 +62,9 @@ class Module:
         `Neuron`, `Layer` and `MLP` make exactly the nodes of those calls,
         with the same labels and numbers, but a layer of dot neurons makes its
         weighted inputs for the whole batch at once (`autodiff.affine`),
-        reading each weight once rather than once per sample: about half the
-        time of the forward pass.  `nn.batch_loss`, and so `nn.fit`, use it.
+        reading each weight once rather than once per sample: the forward
+        pass takes 0.5-0.6 of the time.  `nn.batch_loss`, and so `nn.fit`,
+        use it.
         Errors name the sample (``X[3]: input has 3 values, ...``).
         """
         if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
