@@ -118,7 +118,8 @@ class gc_paused(ContextDecorator):
     are a fifth to a third of a training step, and about half of building a
     deep chain.  chainrule's graphs have no reference cycles, so reference
     counting frees them without the collector; pausing it loses nothing
-    for them.  `backward`, `grad` and each of `nn.fit`'s steps run under it;
+    for them.  `backward`, `grad`, `nn.batch_loss` and each of `nn.fit`'s
+    steps run under it;
     wrap your own training loop's step (forward, backward, update) in it to
     pause the collector while the forward pass builds the graph too:
 
