@@ -432,7 +432,7 @@ class Value:
         local_grads: Callable[[], Iterable[Any]] | None = None,
     ) -> None:
         self.data = _to_float(data, "data")
-        if not _op and local_grads is None and label.__class__ is str:
+        if _op.__class__ is str and not _op and local_grads is None and label.__class__ is str:
             # a leaf, the common case: Value(x), Value(x, "x"), Value(x, label="x")
             if _children.__class__ is tuple and not _children:
                 self.grad, self.label, self._rule, self.parents = 0.0, label, None, ()

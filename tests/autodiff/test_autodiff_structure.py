@@ -347,3 +347,20 @@ def test_topological_order_of_several_roots_lists_each_node_once_after_its_paren
     for node in order:
         assert all(position[p] < position[node] for p in node.parents)
     assert autodiff.topological_order(x) == [x]
+
+
+def test_leaves_made_the_short_way_keep_every_check():
+    class Name(str):
+        pass
+
+    for v, label in ((Value(1.5), ""), (Value(1.5, "x"), "x"), (Value(1.5, label="y"), "y"),
+                     (Value(1.5, (), "", Name("z")), "z")):
+        assert (v.data, v.grad, v.label, v.op, v.parents) == (1.5, 0.0, label, "", ())
+    with pytest.raises(TypeError, match="_op must be a str"):
+        Value(1.0, (), 0)
+    with pytest.raises(TypeError, match="label must be a str"):
+        Value(1.0, label=None)
+    with pytest.raises(TypeError, match="a str second argument is the label"):
+        Value(1.0, "x", label="y")
+    with pytest.raises(TypeError, match="data must be a real number"):
+        Value("1.0")

@@ -136,3 +136,11 @@ def test_errors_name_the_sample(module):
         module.forward_batch(3)
     with pytest.raises(TypeError, match=r"X\[0\]: input must be a sequence"):
         module.forward_batch([1.0, 2.0])
+
+
+def test_a_numpy_batch_is_read_row_by_row():
+    np = pytest.importorskip("numpy", reason="the batch is a NumPy array here")
+    model = MLP(2, [3, 1], seed=4)
+    X = np.array(_inputs(4, 2, 5))
+    batch = model.forward_batch(X)
+    assert [o.data for o in batch] == [model(list(x)).data for x in X]
