@@ -331,8 +331,10 @@ def report_w1(r: dict, steps: int) -> tuple[list[str], list[tuple[str, str, bool
         "previous step left: nothing for ours and the reference (a graph is freed with its "
         "last reference), the cyclic graph for micrograd (freed only by the collector). "
         "Ours is `nn.MLP(2, [16, 16, 1], weighted_sum=...)` with the cost of "
-        "`nn.batch_loss(model, X, y, \"hinge\", l2=1e-4)`; PyTorch builds micrograd's graph "
-        "(a node per w·x and per addition) from 0-d float64 tensors.",
+        "`nn.batch_loss(model, X, y, \"hinge\", l2=1e-4)` (which builds the forward pass "
+        "with `model.forward_batch(X)` and the collector paused), then `model.zero_grad()`, "
+        "`backward()` and the update as a loop over the parameters; PyTorch builds "
+        "micrograd's graph (a node per w·x and per addition) from 0-d float64 tensors.",
         "",
         "| competitor | median per step | fastest step | timed steps | ours-products ÷ it "
         "| ours-dot ÷ it |",
