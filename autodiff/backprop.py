@@ -21,7 +21,7 @@ import threading
 from typing import Any, Callable, Iterable
 
 from .graph import topological_order
-from .modes import AnomalyError, gc_paused, state
+from .modes import AnomalyError, gc_paused, pause_gc, resume_gc, state
 from .ops import CROSSED, FLOAT, GRAPH, MASKED, ONES, MaskedNode, contribution
 
 
@@ -180,26 +180,39 @@ def backward(root: Any, seed: float = 1.0) -> None:
     The cyclic garbage collector is paused during the pass (`gc_paused`):
     the walk makes no cycles, and a collection would walk the whole graph.
     """
-    with _lock, gc_paused():
-        order = topological_order(root)
-        for node in order:
-            node._g = 0.0
-        root._g = seed
-        _propagate(order, False, state.anomaly)
-        _commit(order)
+    with _lock:
+        resumed = [False]  # set by _commit once the collector runs again
+        pause_gc()
+        try:
+            order = topological_order(root)
+            for node in order:
+                node._g = 0.0
+            root._g = seed
+            _propagate(order, False, state.anomaly)
+            _commit(order, resumed)
+        finally:
+            if not resumed[0]:
+                resume_gc()  # an error or an interrupt before the commit
 
 
-def _commit(order: list) -> None:
-    """Add each node's ``_g`` into its ``.grad``: the pass's only effect.
+def _commit(order: list, resumed: list) -> None:
+    """Add each node's ``_g`` into its ``.grad``: the pass's only effect;
+    then let the collector run again (`modes.resume_gc`) and set
+    ``resumed[0]``.
 
     It comes after the walk, so an error or an interrupt during the walk
-    changes no ``.grad``.  The loop itself only adds floats; a Ctrl-C that
-    arrives while it runs is held back (`_sigint_held`) and raised when it
-    is done, so the update is never half made.
+    changes no ``.grad``.  The loop only adds floats; a Ctrl-C that arrives
+    while it runs, or while the collector's state is restored, is held back
+    (`_sigint_held`) and raised when both are done: the update is never half
+    made, and the pause never left open.
     """
     with _sigint_held():
-        for node in order:
-            node.grad += node._g
+        try:
+            for node in order:
+                node.grad += node._g
+        finally:
+            resume_gc()
+            resumed[0] = True
 
 
 class _sigint_held:

@@ -140,16 +140,29 @@ class gc_paused(ContextDecorator):
     """
 
     def __enter__(self) -> "gc_paused":
-        with _paused_lock:
-            if _paused[0] == 0:
-                _paused[1] = gc.isenabled()
-                gc.disable()
-            _paused[0] += 1
+        pause_gc()
         return self
 
     def __exit__(self, *exc: object) -> Literal[False]:
-        with _paused_lock:
-            _paused[0] -= 1
-            if _paused[0] == 0 and _paused[1]:
-                gc.enable()
+        resume_gc()
         return False
+
+
+def pause_gc() -> None:
+    """Open a `gc_paused` block by hand; `resume_gc` closes it.  For code
+    that must close it at a moment of its choosing (`backward` closes it
+    while Ctrl-C is held, see `backprop._commit`)."""
+    with _paused_lock:
+        if _paused[0] == 0:
+            _paused[1] = gc.isenabled()
+            gc.disable()
+        _paused[0] += 1
+
+
+def resume_gc() -> None:
+    """Close a block `pause_gc` opened: the collector runs again when the
+    last open block closes, if it ran when the first one opened."""
+    with _paused_lock:
+        _paused[0] -= 1
+        if _paused[0] == 0 and _paused[1]:
+            gc.enable()

@@ -49,3 +49,17 @@ def gc_disabled():
     finally:
         if was_enabled:
             gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _no_pause_left_open():
+    """Every test leaves the collector as it found it: no `gc_paused` block
+    left open (a count that never returns to 0 would silently stop every
+    later pause), the collector enabled."""
+    import gc
+
+    from autodiff import modes
+
+    yield
+    assert modes._paused[0] == 0, f"a gc_paused block was left open ({modes._paused[0]})"
+    assert gc.isenabled(), "the test left the garbage collector disabled"

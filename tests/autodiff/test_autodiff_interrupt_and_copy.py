@@ -141,6 +141,42 @@ def test_a_real_ctrl_c_at_any_moment_leaves_all_or_nothing():
         signal.signal(signal.SIGALRM, previous_alarm)
         signal.signal(signal.SIGINT, previous_int)
     assert {"all", "nothing"} <= set(outcomes)  # both kinds of moment were hit
+    # and no moment left the collector paused or the pause's count open
+    import gc
+
+    from autodiff import modes
+
+    assert modes._paused[0] == 0 and gc.isenabled()
+
+
+def test_a_ctrl_c_while_the_collector_is_resumed_is_held_until_it_is(monkeypatch):
+    # backward() lets the collector run again inside the hold of its last
+    # step: a Ctrl-C arriving right then is raised after, with the pause closed.
+    import gc
+    import signal
+    import threading
+
+    from autodiff import backprop, modes
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signal handlers run in the main thread")
+    real_resume = modes.resume_gc
+
+    def resume_under_ctrl_c():
+        signal.raise_signal(signal.SIGINT)
+        real_resume()
+
+    monkeypatch.setattr(backprop, "resume_gc", resume_under_ctrl_c)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        x = Value(2.0)
+        y = x * x
+        with pytest.raises(KeyboardInterrupt):
+            y.backward()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert x.grad == 4.0  # the pass was whole
+    assert modes._paused[0] == 0 and gc.isenabled()
 
 
 def test_the_update_of_the_grads_holds_ctrl_c_until_it_is_done():

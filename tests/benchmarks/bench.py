@@ -357,11 +357,14 @@ def report_w1(r: dict, steps: int) -> tuple[list[str], list[tuple[str, str, bool
         f"{final['reference']:.12g} (largest difference at any step ≤ {LOSS_TOLERANCE:g}; "
         f"spread of the final losses {spread:.2g}).",
         "",
-        "Ours-compiled traces and compiles the step once, before its first step: "
-        + "; ".join(f"{seconds(v)}" for v in r.get("compile_seconds", {}).values())
-        + " (not in its step times). Ours-micrograd-style is our `Value` driven by "
+        "Ours-compiled and ours-micrograd-style-compiled trace and compile the step once, "
+        "before its first step: "
+        + "; ".join(f"{name} {seconds(v)}" for name, v in r.get("compile_seconds", {}).items())
+        + " (not in their step times). Ours-micrograd-style is our `Value` driven by "
         "micrograd's neuron code written in the benchmark "
-        "(`sum((wi*xi for wi, xi in zip(w, x)), b)`, `.relu()`, the demo's loss).",
+        "(`sum((wi*xi for wi, xi in zip(w, x)), b)`, `.relu()`, the demo's loss); "
+        "ours-micrograd-style-compiled is that same loss function given to "
+        "`autodiff.compile`.",
         "",
         "Ours with the garbage collector paused during each step (`with autodiff.gc_paused():` "
         "around forward, backward and update), for information (run in the same rounds): "
@@ -402,6 +405,9 @@ def report_w1(r: dict, steps: int) -> tuple[list[str], list[tuple[str, str, bool
         if style is not None:
             paused = t.get("ours-micrograd-style" + NO_GC)
             note = f"; {mg / paused:.1f}× with gc paused" if paused else ""
+            compiled_style = t.get("ours-micrograd-style-compiled")
+            if compiled_style:
+                note += f"; {mg / compiled_style:.0f}× compiled"
             targets.append(
                 (
                     f"W1 micrograd's neuron code on our Value ≥ {W1_STYLE_VS_MICROGRAD:g}× "

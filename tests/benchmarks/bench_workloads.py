@@ -42,6 +42,7 @@ W1_COMPETITORS = (
     "ours-dot",
     "ours-compiled",
     "ours-micrograd-style",
+    "ours-micrograd-style-compiled",
     "micrograd",
     "torch",
     "reference",
@@ -223,6 +224,31 @@ class StyleW1:
         return [float(p.data) for p in self.params]
 
 
+class StyleCompiledW1(StyleW1):
+    """`StyleW1` on our `Value` with its loss compiled by `autodiff.compile`:
+    what a micrograd user gets by wrapping their own loss function, traced
+    once at construction (not timed in the steps; its time is
+    ``compile_seconds``).  The inputs' leaves made inside the loss become
+    constants of the compiled step."""
+
+    def __init__(self, weights, X, Y) -> None:
+        import autodiff
+
+        super().__init__(autodiff.Value, weights, X, Y)
+        self.compiled = autodiff.compile(self.loss, self.params)
+        self.compile_seconds = self.compiled.compile_seconds
+
+    def step(self, k: int) -> float:
+        """One demo step; returns the loss before the update."""
+        for p in self.params:
+            p.grad = 0.0
+        loss = self.compiled()
+        learning_rate = 1.0 - 0.9 * k / 100
+        for p in self.params:
+            p.data -= learning_rate * p.grad
+        return loss
+
+
 class MicrogradW1:
     """W1 on micrograd 0.1.0, written as its demo notebook writes it."""
 
@@ -335,6 +361,8 @@ def make_w1(name: str, weights, X, Y):
         from autodiff import Value
 
         return StyleW1(Value, weights, X, Y)
+    if name == "ours-micrograd-style-compiled":
+        return StyleCompiledW1(weights, X, Y)
     if name == "micrograd":
         return MicrogradW1(weights, X, Y)
     if name == "torch":

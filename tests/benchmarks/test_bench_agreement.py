@@ -90,7 +90,15 @@ def test_w1_initial_loss_matches_numpy(W, w1_start):
 
 @pytest.mark.parametrize(
     "name",
-    ["ours-products", "ours-dot", "ours-compiled", "ours-micrograd-style", "micrograd", "torch"],
+    [
+        "ours-products",
+        "ours-dot",
+        "ours-compiled",
+        "ours-micrograd-style",
+        "ours-micrograd-style-compiled",
+        "micrograd",
+        "torch",
+    ],
 )
 def test_w1_competitor_follows_the_reference(W, w1_start, name):
     _requires(name)
