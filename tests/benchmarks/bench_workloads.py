@@ -28,6 +28,7 @@ import gc
 import random
 import tracemalloc
 import weakref
+from typing import Any, Callable
 
 import bench_reference
 
@@ -137,15 +138,18 @@ class OursW1:
         return [p.data for p in self.params]
 
 
-class OursCompiledW1(OursW1):
-    """W1 on `nn.MLP` (dot) with the step compiled by `autodiff.compile`: the
-    loss of `OursW1` traced once (at construction, not timed in the steps;
-    its time is ``compile_seconds``), then each step runs the generated code."""
+class _CompiledStep:
+    """The step of a W1 competitor whose ``loss`` is compiled by
+    `autodiff.compile`: traced once at construction (not timed in the steps;
+    its time is ``compile_seconds``), then each step runs the generated code
+    and the SGD update with micrograd's learning-rate schedule."""
 
-    def __init__(self, weights, X, Y) -> None:
+    loss: Callable[[], Any]
+    params: list
+
+    def _compile(self) -> None:
         import autodiff
 
-        super().__init__(weights, X, Y, "dot")
         self.compiled = autodiff.compile(self.loss, self.params)
         self.compile_seconds = self.compiled.compile_seconds
 
@@ -154,8 +158,18 @@ class OursCompiledW1(OursW1):
         for p in self.params:
             p.grad = 0.0
         loss = self.compiled()
-        self.update(k)
+        lr = 1.0 - 0.9 * k / 100
+        for p in self.params:
+            p.data -= lr * p.grad
         return loss
+
+
+class OursCompiledW1(_CompiledStep, OursW1):
+    """W1 on `nn.MLP` (dot) with the loss of `OursW1` compiled."""
+
+    def __init__(self, weights, X, Y) -> None:
+        super().__init__(weights, X, Y, "dot")
+        self._compile()
 
 
 class StyleNeuron:
@@ -224,29 +238,17 @@ class StyleW1:
         return [float(p.data) for p in self.params]
 
 
-class StyleCompiledW1(StyleW1):
-    """`StyleW1` on our `Value` with its loss compiled by `autodiff.compile`:
-    what a micrograd user gets by wrapping their own loss function, traced
-    once at construction (not timed in the steps; its time is
-    ``compile_seconds``).  The inputs' leaves made inside the loss become
-    constants of the compiled step."""
+class StyleCompiledW1(_CompiledStep, StyleW1):
+    """`StyleW1` on our `Value` with its loss compiled: what a micrograd user
+    gets by giving their own loss function to `autodiff.compile`.  The
+    inputs' leaves made inside the loss become constants of the compiled
+    step."""
 
     def __init__(self, weights, X, Y) -> None:
-        import autodiff
+        from autodiff import Value
 
-        super().__init__(autodiff.Value, weights, X, Y)
-        self.compiled = autodiff.compile(self.loss, self.params)
-        self.compile_seconds = self.compiled.compile_seconds
-
-    def step(self, k: int) -> float:
-        """One demo step; returns the loss before the update."""
-        for p in self.params:
-            p.grad = 0.0
-        loss = self.compiled()
-        learning_rate = 1.0 - 0.9 * k / 100
-        for p in self.params:
-            p.data -= learning_rate * p.grad
-        return loss
+        super().__init__(Value, weights, X, Y)
+        self._compile()
 
 
 class MicrogradW1:
