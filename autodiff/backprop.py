@@ -142,13 +142,10 @@ def _pick(op: Any, n: int) -> tuple[Callable[[tuple], tuple], int]:
     their number; remembered in `_picks`."""
     indices = tuple(op.partners(n))
     pick: Callable[[tuple], tuple]
-    if len(indices) == 1:
-        (i,) = indices
-        pick = lambda parents: (parents[i],)  # noqa: E731 - itemgetter(i) gives no tuple
-    elif indices:
+    if len(indices) > 1:
         pick = operator.itemgetter(*indices)
-    else:
-        pick = lambda parents: ()  # noqa: E731
+    else:  # itemgetter of one index gives the item, not a tuple
+        pick = lambda parents: tuple(parents[i] for i in indices)  # noqa: E731
     if n <= _PICKS_KEPT_UP_TO:
         _picks[op, n] = pick, len(indices)
     return pick, len(indices)

@@ -119,9 +119,9 @@ class gc_paused(ContextDecorator):
     deep chain.  chainrule's graphs have no reference cycles, so reference
     counting frees them without the collector; pausing it loses nothing
     for them.  `backward`, `grad`, `nn.batch_loss` and each of `nn.fit`'s
-    steps run under it;
-    wrap your own training loop's step (forward, backward, update) in it to
-    pause the collector while the forward pass builds the graph too:
+    steps run under it; wrap your own training loop's step (forward,
+    backward, update) in it to pause the collector while the forward pass
+    builds the graph too:
 
         with autodiff.gc_paused():
             loss = model_loss()

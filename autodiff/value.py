@@ -19,7 +19,6 @@ import builtins
 import copy
 import functools
 import numbers
-import operator
 import weakref
 from typing import Any, Callable, Iterable, Literal, TypeAlias, overload
 
@@ -36,8 +35,6 @@ from .ops import weighted_sum as _weighted_sum
 Operand: TypeAlias = "Value | float | int"
 
 _new = object.__new__
-_mul = operator.mul
-_builtin_sum = builtins.sum
 _Real = numbers.Real
 
 
@@ -838,7 +835,7 @@ def affine(
         (tuple(row), [v.data for v in row], b, 0.0 if b is None else b.data)
         for row, b in zip(rows, bs)
     ]
-    make, mul = _make, _mul
+    make, forward = _make, _weighted_sum  # dot's forward
     out = []
     for i, sample in enumerate(_listed(inputs, "inputs")):
         xs = _values(_listed(sample, f"inputs[{i}]"), f"inputs[{i}]")
@@ -847,9 +844,8 @@ def affine(
                 f"affine: inputs[{i}] has {len(xs)} values, the rows of weights have {n}"
             )
         xd = [v.data for v in xs]
-        # sum(map(mul, ...), b) is ops.weighted_sum, written out: dot's forward
         out.append([
-            make(_DOT, (*w, *xs) if b is None else (*w, *xs, b), _builtin_sum(map(mul, wd, xd), bd))
+            make(_DOT, (*w, *xs) if b is None else (*w, *xs, b), forward(wd, xd, bd))
             for w, wd, b, bd in spec
         ])
     return out

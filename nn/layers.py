@@ -131,18 +131,25 @@ def _leaves(x, labels: list[str]) -> list:
     return out
 
 
-def _samples(X, labels: list[str]) -> list[list]:
-    """The input nodes of a batch: `_leaves` for each sample, its errors
-    naming the sample (``X[3]: ...``)."""
+def _forward_batch(X, labels: list[str], layers: list[list]) -> list:
+    """The outputs for each sample of ``X`` through ``layers`` (each a list
+    of neurons), as `Module.forward_batch` returns them: a Value per sample
+    where the last layer has one neuron, else a list.
+
+    The input leaves are made as a call makes them (`_leaves`, its errors
+    naming the sample: ``X[3]: ...``), then each layer's activations come
+    from `_activations`."""
     if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
-        raise TypeError(f"X must be a sequence of samples, got {type(X).__name__}")
-    out = []
+        raise TypeError(f"X must be a sequence of samples, got {type_name(X)}")
+    values = []
     for i, x in enumerate(X):
         try:
-            out.append(_leaves(x, labels))
+            values.append(_leaves(x, labels))
         except (TypeError, ValueError) as error:
             raise type(error)(f"X[{i}]: {error}") from None
-    return out
+    for neurons in layers:
+        values = _activations(neurons, values)
+    return [out[0] if len(out) == 1 else out for out in values]
 
 
 def _activations(neurons: list, inputs: list[list]) -> list[list]:
@@ -368,10 +375,7 @@ class Neuron(Module):
     def forward_batch(self, X) -> list:
         """a⁽ˡ⁾ⱼ for each sample of ``X``: the list ``[self(x) for x in X]``
         gives, the same nodes, made faster (see `Module.forward_batch`)."""
-        inputs = _samples(X, self._labels_for_inputs())
-        if not inputs:
-            return []
-        return [a for (a,) in _activations([self], inputs)]
+        return _forward_batch(X, self._labels_for_inputs(), [[self]])
 
     def _forward(self, inputs: list):
         """The hot path: ``inputs`` are already Values of the right length."""
@@ -564,10 +568,7 @@ class Layer(Module):
         `Module.forward_batch`)."""
         if len(self._in_labels) != self.nin:
             self._in_labels = _input_labels(self._layer, self.nin)
-        inputs = _samples(X, self._in_labels)
-        if not inputs:
-            return []
-        return [out[0] if len(out) == 1 else out for out in _activations(self.neurons, inputs)]
+        return _forward_batch(X, self._in_labels, [self.neurons])
 
     def named_children(self) -> list[tuple[str, Module]]:
         """``("neurons.j", neuron)`` for each neuron."""
@@ -758,15 +759,9 @@ class MLP(Module):
         """The output for each sample of ``X``: the list ``[self(x) for x in
         X]`` gives, the same nodes, made nearly twice as fast (see
         `Module.forward_batch`)."""
-        labels = self._in_labels
-        if len(labels) != self.nin:
-            labels = self._in_labels = _input_labels(1, self.nin)
-        values = _samples(X, labels)
-        if not values:
-            return []
-        for layer in self.layers:
-            values = _activations(layer.neurons, values)
-        return [out[0] if len(out) == 1 else out for out in values]
+        if len(self._in_labels) != self.nin:
+            self._in_labels = _input_labels(1, self.nin)
+        return _forward_batch(X, self._in_labels, [layer.neurons for layer in self.layers])
 
     def named_children(self) -> list[tuple[str, Module]]:
         """``("layers.i", layer)`` for each layer (i = l − 1)."""

@@ -233,7 +233,7 @@ def accuracy(model, X, y, loss=None, outputs=None) -> float:
         )
     if outputs is None:
         with autodiff.no_grad():
-            outputs = model.forward_batch(X) if isinstance(model, Module) else [model(x) for x in X]
+            outputs = _outputs(model, X)
     elif len(outputs) != len(y):
         raise ValueError(f"outputs must hold one output per sample ({len(y)}), got {len(outputs)}")
     loss_name = "" if loss is None else _resolve_loss(loss)[1]
@@ -244,6 +244,12 @@ def accuracy(model, X, y, loss=None, outputs=None) -> float:
             "so there is nothing to count as right"
         )
     return sum(1 for out, t in zip(outputs, y) if judge(out, t)) / len(y)
+
+
+def _outputs(model, X) -> list:
+    """The model's output for each sample: a `Module`'s `forward_batch`,
+    any other callable's calls one by one."""
+    return model.forward_batch(X) if isinstance(model, Module) else [model(x) for x in X]
 
 
 def batch_loss(model, X, y, loss, l2: float = 0.0):
@@ -273,7 +279,7 @@ def batch_loss(model, X, y, loss, l2: float = 0.0):
         )
     # The graph has no cycles: collections while it grows would only walk it.
     with autodiff.gc_paused():
-        outputs = model.forward_batch(X) if isinstance(model, Module) else [model(x) for x in X]
+        outputs = _outputs(model, X)
         total = autodiff.sum([loss_fn(out, t) for out, t in zip(outputs, y)]) * (1.0 / len(X))
         if l2:
             total = total + float(l2) * autodiff.sum([p * p for p in model.parameters()])
