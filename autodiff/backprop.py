@@ -15,14 +15,13 @@ nodes only by their attributes (``parents``, ``data``, ``_rule``, ``grad``,
 
 from __future__ import annotations
 
-import operator
 import signal
 import threading
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from .graph import topological_order
 from .modes import AnomalyError, gc_paused, pause_gc, resume_gc, state
-from .ops import CROSSED, FLOAT, GRAPH, MASKED, ONES, MaskedNode, contribution
+from .ops import CROSSED, FLOAT, GATE, GRAPH, MASKED, ONES, MaskedNode, contribution, push_order
 
 
 def _partials(node: Any, create_graph: bool) -> Any:
@@ -70,11 +69,16 @@ def _propagate(order: list, create_graph: bool, anomaly: bool) -> None:
     ``create_graph``, so that a first contribution is taken as it is rather
     than added to a constant 0 node).  Walking children-first, each node's
     ``_g`` is complete when it is reached, and is pushed to the parents as
-    ``_g`` × local derivative (`backward` then adds the sums into ``.grad``,
-    see `_commit`).  A masked local derivative (`ops.MASKED`) contributes an
-    exact zero whatever ``_g`` is, as PyTorch's ``where`` does.  Rules are
-    called without building argument lists for one- and two-input ops: this
-    loop is most of a training step's time.
+    ``_g`` × local derivative, in `ops.push_order` (`backward` then adds the
+    sums into ``.grad``, see `_commit`).  A masked local derivative
+    (`ops.MASKED`) contributes an exact zero whatever ``_g`` is, as
+    PyTorch's ``where`` does.
+
+    At first order an op whose entry states the shape of its derivatives
+    (`ops.Op.shape`: ``+``, ``*``, ``sum``, ``dot``, ``relu``) is pushed
+    without calling its rule, and other one- and two-input rules are called
+    without building argument lists: this loop is most of a training step's
+    time.
     """
     general = create_graph or anomaly
     for node in reversed(order):
@@ -87,68 +91,51 @@ def _propagate(order: list, create_graph: bool, anomaly: bool) -> None:
             partials = _partials(node, create_graph)
             if anomaly:
                 _check_backward(node, g, partials)
-            if create_graph:
-                for parent, d in zip(parents, partials):
+            for k in push_order(op, len(parents)):
+                parent, d = parents[k], partials[k]
+                if create_graph:
                     gd = contribution(g, d)
                     previous = parent._g
                     parent._g = gd if previous is None else previous + gd
-                continue
-        else:
-            arity = op.arity
-            if arity == 2:
-                x, y = parents
-                pair = op.pair  # the shape of the op's partners, if it has one
-                if pair is ONES:
-                    x._g += g  # g × 1, the same float
-                    y._g += g
-                elif pair is CROSSED:
-                    x._g += g * y.data
-                    y._g += g * x.data
                 else:
-                    dx, dy = op.partials(FLOAT, x.data, y.data, node.data)
-                    x._g += g * dx
-                    y._g += g * dy
+                    parent._g += g * d
+            continue
+        shape = op.shape
+        if shape is CROSSED:  # x·y, dot: ∂/∂uᵢ = vᵢ, ∂/∂vᵢ = uᵢ, then 1
+            if len(parents) == 2:
+                x, y = parents
+                x._g += g * y.data
+                y._g += g * x.data
                 continue
-            if arity == 1:
-                (x,) = parents
-                (dx,) = op.partials(FLOAT, x.data, node.data)
-                # g * MASKED is 0.0 (see ops.MASKED); said here without the call
-                x._g += 0.0 if dx is MASKED else g * dx
-                continue
-            if op.partners is not None:
-                # each local derivative is an input's value or 1 (`ops.Op.partners`)
-                pick, count = _picks.get((op, len(parents))) or _pick(op, len(parents))
-                for parent, partner in zip(parents, pick(parents)):
-                    parent._g += g * partner.data
-                for parent in parents[count:]:
-                    parent._g += g  # g × 1, the same float
-                continue
-            partials = op.partials(FLOAT, [p.data for p in parents], node.data)
-        for parent, d in zip(parents, partials):
+            half = len(parents) >> 1
+            for u, v in zip(parents[:half], parents[half : 2 * half]):
+                u._g += g * v.data
+                v._g += g * u.data
+            for rest in parents[2 * half :]:
+                rest._g += g  # g × 1, the same float
+            continue
+        if shape is GATE:  # relu: g passes where x > 0 or x is nan
+            (x,) = parents
+            x._g += 0.0 if x.data <= 0.0 else g  # g × MASKED is 0.0 (ops.MASKED)
+            continue
+        if shape is ONES:  # x + y, sum
+            for parent in parents:
+                parent._g += g
+            continue
+        arity = op.arity
+        if arity == 1:
+            (x,) = parents
+            (dx,) = op.partials(FLOAT, x.data, node.data)
+            x._g += 0.0 if dx is MASKED else g * dx
+            continue
+        if arity == 2:
+            x, y = parents
+            dx, dy = op.partials(FLOAT, x.data, y.data, node.data)
+            x._g += g * dx
+            y._g += g * dy
+            continue
+        for parent, d in zip(parents, _partials(node, False)):
             parent._g += g * d
-
-
-#: (op, number of inputs) -> the function picking each input's partner from
-#: the parents, and how many inputs have one (`_pick`), for up to
-#: `_PICKS_KEPT_UP_TO` inputs (a larger node's picker, as large as the node,
-#: is made for it alone).
-_picks: dict[tuple[Any, int], tuple[Callable[[tuple], tuple], int]] = {}
-_PICKS_KEPT_UP_TO = 4096
-
-
-def _pick(op: Any, n: int) -> tuple[Callable[[tuple], tuple], int]:
-    """For ``op``'s `partners` on ``n`` inputs: a function of the parents
-    giving the partners in order (an `operator.itemgetter`, run in C), and
-    their number; remembered in `_picks`."""
-    indices = tuple(op.partners(n))
-    pick: Callable[[tuple], tuple]
-    if len(indices) > 1:
-        pick = operator.itemgetter(*indices)
-    else:  # itemgetter of one index gives the item, not a tuple
-        pick = lambda parents: tuple(parents[i] for i in indices)  # noqa: E731
-    if n <= _PICKS_KEPT_UP_TO:
-        _picks[op, n] = pick, len(indices)
-    return pick, len(indices)
 
 
 # One pass at a time: passes from several threads over shared nodes (the

@@ -63,7 +63,7 @@ from typing import Callable, Iterable
 
 from .graph import topological_order
 from .modes import state
-from .ops import CODE_GLOBALS, FLOAT, Op
+from .ops import CODE_GLOBALS, FLOAT, Op, push_order
 from .value import Value, type_name
 
 __all__ = [
@@ -253,7 +253,8 @@ def _generate(program: _Program, inline: bool) -> str:
             inputs = f"[{', '.join(names)}]" if op.arity is None else ", ".join(names)
             emit(f"    _d = _d{ops[op]}(_F, {inputs}, v{i})")
             partials = [f"_d[{k}]" for k in range(len(args))]
-        for a, d in zip(args, partials):
+        for k in push_order(op, len(args)):  # the walk's order of the sums
+            a, d = args[k], partials[k]
             if type(a) is not int:
                 continue  # a constant: its gradient is never needed
             if d == "1.0":

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 INF = math.inf
@@ -315,10 +315,34 @@ def contribution(g, d):
 # The table
 
 
-#: The two shapes of `Op.pair`: both local derivatives 1 (x + y), and each
-#: the other input's value (x·y).
+#: The shapes of `Op.shape`: local derivatives simple enough for the
+#: first-order walk to push ``g`` × an input's value, or ``g`` itself,
+#: without calling the rule.
+#:
+#: - ONES: every local derivative is 1 (x + y, Σ xᵢ).
+#: - CROSSED: the inputs are two halves u₁…uₙ, v₁…vₙ, then maybe more;
+#:   ∂/∂uᵢ = vᵢ, ∂/∂vᵢ = uᵢ, and 1 for each input after the halves
+#:   (x·y; dot's Σ wᵢxᵢ + b).
+#: - GATE: one input x; the derivative is 1 where x > 0 or x is nan, and
+#:   `MASKED` (an exact zero) where x ≤ 0 (relu).
 ONES = "ones"
 CROSSED = "crossed"
+GATE = "gate"
+
+
+def push_order(op: "Op", n: int) -> range | list[int]:
+    """The order in which the walk adds a node's ``n`` contributions into its
+    parents: the parents' order, except for a `CROSSED` op, whose pairs are
+    pushed together (u₁, v₁, u₂, v₂, …, then the inputs after the halves).
+
+    It matters only for a parent given more than once to one node, whose
+    contributions are summed in this order; `backward`, `grad` and
+    `autodiff.compile` all follow it, so their floats agree bit for bit.
+    """
+    if op.shape is not CROSSED or n <= 2:
+        return range(n)
+    half = n >> 1
+    return [*(k for i in range(half) for k in (i, half + i)), *range(2 * half, n)]
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -351,19 +375,11 @@ class Op:
               return inf or nan: the compiled step then reruns through the
               functions.  An op without them compiles to calls of
               ``forward`` and ``partials``.
-    partners: optional, for an op whose every local derivative is the value
-              of one of its inputs or the constant 1 (``+``, ``*``, ``sum``,
-              ``dot``): ``partners(n)`` gives, for ``n`` inputs, the index of
-              the input whose value is ∂result/∂input for each of the first
-              inputs, and every input after those has derivative 1
-              (``*``: ``(1, 0)``, ∂(xy)/∂x = y and ∂(xy)/∂y = x).  The same
-              derivatives as ``partials``, stated so that the first-order
-              walk pushes ``g × value`` without calling the rule (a test
-              holds the two to agreement).
-
-    ``pair``, derived from ``partners`` for a two-input op, tells the walk
-    which of its two fast shapes the op has: `ONES` (both derivatives 1),
-    `CROSSED` (each input's derivative is the other input) or None.
+    shape:    optional, `ONES`, `CROSSED` or `GATE` for an op whose local
+              derivatives have that shape: the same derivatives as
+              ``partials``, stated so that the first-order walk pushes
+              ``g × value`` without calling the rule (a test holds the two
+              to agreement).
     """
 
     name: str
@@ -375,13 +391,19 @@ class Op:
     function: bool = False
     forward_code: str | Callable[[list], str] | None = None
     partials_code: tuple[str, ...] | Callable[[list, str], tuple] | None = None
-    partners: Callable[[int], tuple[int, ...]] | None = None
-    pair: str | None = field(default=None, init=False, repr=False)
+    shape: str | None = None
 
     def __post_init__(self) -> None:
-        if self.arity == 2 and self.partners is not None:
-            shape = {(): ONES, (1, 0): CROSSED}.get(tuple(self.partners(2)))
-            object.__setattr__(self, "pair", shape)
+        if self.shape is not None:
+            shapes = {ONES: ONES, CROSSED: CROSSED, GATE: GATE}
+            if self.shape not in shapes:
+                raise ValueError(
+                    f"op {self.name!r}: shape must be ONES, CROSSED, GATE or None, "
+                    f"got {self.shape!r}"
+                )
+            object.__setattr__(self, "shape", shapes[self.shape])  # the constant itself
+        if self.shape is GATE and self.arity != 1:
+            raise ValueError(f"op {self.name!r}: only a one-input op can have the GATE shape")
         if self.function and self.arity != 1:
             raise ValueError(f"op {self.name!r}: only a one-input op can be a function")
         if not self.symbol:
@@ -456,12 +478,6 @@ def _dot_partials(F, inputs, r):
     return partials
 
 
-def _dot_partners(count: int) -> tuple[int, ...]:
-    # ∂/∂wᵢ is xᵢ's value, ∂/∂xᵢ is wᵢ's; the bias after them has 1
-    n = count >> 1
-    return (*range(n, 2 * n), *range(n))
-
-
 def _sum_forward(inputs) -> float:
     return sum(inputs, 0.0)
 
@@ -523,13 +539,13 @@ _POW_DBASE = "(_MASKED if {y} == 0.0 else {y} * _pow({x}, {y} - 1.0))"
 _ENTRIES = [
     # d(x+y)/dx = 1 ; d(x+y)/dy = 1
     Op("+", 2, operator.add, lambda F, x, y, r: (1.0, 1.0), ("any", "any"),
-       forward_code="{x} + {y}", partials_code=("1.0", "1.0"), partners=lambda n: ()),
+       forward_code="{x} + {y}", partials_code=("1.0", "1.0"), shape=ONES),
     # d(x-y)/dx = 1 ; d(x-y)/dy = -1
     Op("-", 2, operator.sub, lambda F, x, y, r: (1.0, -1.0), ("any", "any"),
        forward_code="{x} - {y}", partials_code=("1.0", "-1.0")),
     # d(xy)/dx = y ; d(xy)/dy = x
     Op("*", 2, operator.mul, lambda F, x, y, r: (y, x), ("any", "any"),
-       forward_code="{x} * {y}", partials_code=("{y}", "{x}"), partners=lambda n: (1, 0)),
+       forward_code="{x} * {y}", partials_code=("{y}", "{x}"), shape=CROSSED),
     # d(x/y)/dx = 1/y ; d(x/y)/dy = -x/y² = -r/y
     Op("/", 2, div, lambda F, x, y, r: (F.div(1.0, y), -F.div(r, y)), ("any", "nonzero"),
        forward_code="{x} / {y}", partials_code=("1.0 / {y}", "-({r} / {y})")),
@@ -579,7 +595,7 @@ _ENTRIES = [
     # a nan x passes the gradient, as there
     Op("relu", 1, relu, lambda F, x, r: (MASKED if x <= 0.0 else 1.0,), ("nonkink",),
        function=True, forward_code="({x} if {x} > 0.0 or {x} != {x} else 0.0)",
-       partials_code=("(_MASKED if {x} <= 0.0 else 1.0)",)),
+       partials_code=("(_MASKED if {x} <= 0.0 else 1.0)",), shape=GATE),
     # d sin x/dx = cos x
     Op("sin", 1, sin, lambda F, x, r: (F.cos(x),), ("any",), function=True,
        forward_code="_sin({x})", partials_code=("_cos({x})",)),
@@ -622,10 +638,10 @@ _ENTRIES = [
     # d(Σ xᵢ)/dxᵢ = 1
     Op("sum", None, _sum_forward, _sum_partials, ("any",),
        forward_code=_sum_code, partials_code=lambda xs, r: ("1.0",) * len(xs),
-       partners=lambda count: ()),
+       shape=ONES),
     # d(Σ wᵢxᵢ + b)/dwᵢ = xᵢ ; d/dxᵢ = wᵢ ; d/db = 1    (inputs w₁..wₙ, x₁..xₙ[, b])
     Op("dot", None, _dot_forward, _dot_partials, ("any",),
-       forward_code=_dot_code, partials_code=_dot_partials_code, partners=_dot_partners),
+       forward_code=_dot_code, partials_code=_dot_partials_code, shape=CROSSED),
 ]
 
 #: name -> Op, for every primitive of the engine.

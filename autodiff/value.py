@@ -257,10 +257,8 @@ class Closure:
 
     __slots__ = ("symbol", "name", "arity", "fn", "local", "node")
 
-    #: as `ops.Op.partners` and `ops.Op.pair`: none, the derivatives come
-    #: from the closure
-    partners = None
-    pair = None
+    #: as `ops.Op.shape`: none, the derivatives come from the closure
+    shape = None
 
     def __init__(self, node: Value, symbol: str, fn: Callable[[], Any] | None, local: bool):
         self.symbol = self.name = symbol

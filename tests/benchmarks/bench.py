@@ -364,7 +364,11 @@ def report_w1(r: dict, steps: int) -> tuple[list[str], list[tuple[str, str, bool
         "micrograd's neuron code written in the benchmark "
         "(`sum((wi*xi for wi, xi in zip(w, x)), b)`, `.relu()`, the demo's loss); "
         "ours-micrograd-style-compiled is that same loss function given to "
-        "`autodiff.compile`.",
+        "`autodiff.compile`. Bare-nodes-micrograd-style runs the same code on the least "
+        "node class it can run on (`bench_workloads.BareValue`: one slotted object per op "
+        "node and nothing else: its two parents and local derivatives in slots, number "
+        "operands folded in, no constant leaves, no checks), with the collector enabled: "
+        "what making one Python object per node costs before any engine code.",
         "",
         "Ours with the garbage collector paused during each step (`with autodiff.gc_paused():` "
         "around forward, backward and update), for information (run in the same rounds): "
@@ -408,6 +412,9 @@ def report_w1(r: dict, steps: int) -> tuple[list[str], list[tuple[str, str, bool
             compiled_style = t.get("ours-micrograd-style-compiled")
             if compiled_style:
                 note += f"; {mg / compiled_style:.0f}× compiled"
+            bare = t.get("bare-nodes-micrograd-style")
+            if bare:
+                note += f"; bare nodes with the same code: {mg / bare:.1f}×"
             targets.append(
                 (
                     f"W1 micrograd's neuron code on our Value ≥ {W1_STYLE_VS_MICROGRAD:g}× "

@@ -44,6 +44,7 @@ W1_COMPETITORS = (
     "ours-compiled",
     "ours-micrograd-style",
     "ours-micrograd-style-compiled",
+    "bare-nodes-micrograd-style",
     "micrograd",
     "torch",
     "reference",
@@ -251,6 +252,64 @@ class StyleCompiledW1(_CompiledStep, StyleW1):
         self._compile()
 
 
+class BareValue:
+    """The least node class micrograd's neuron code runs on: one slotted
+    object per op node, which is all it allocates.  Its (at most two)
+    parents and the local derivatives towards them are slots of the node,
+    computed at the forward pass; a number operand is folded into the node
+    (no constant leaf); no op, label, check or mode.  ``backward`` sorts the
+    graph iteratively and pushes ``g`` × local derivative.
+
+    For the benchmark only: it measures what the design of one Python object
+    per node costs with the collector enabled, before any engine code."""
+
+    __slots__ = ("data", "grad", "a", "b", "da", "db")
+
+    def __init__(self, data, a=None, b=None, da=0.0, db=0.0) -> None:
+        self.data, self.grad, self.a, self.b, self.da, self.db = data, 0.0, a, b, da, db
+
+    def __add__(self, other):
+        if other.__class__ is BareValue:
+            return BareValue(self.data + other.data, self, other, 1.0, 1.0)
+        return BareValue(self.data + other, self, None, 1.0)
+
+    __radd__ = __add__
+
+    def __mul__(self, other):
+        if other.__class__ is BareValue:
+            return BareValue(self.data * other.data, self, other, other.data, self.data)
+        return BareValue(self.data * other, self, None, other)
+
+    __rmul__ = __mul__
+
+    def relu(self):
+        passes = self.data > 0.0
+        return BareValue(self.data if passes else 0.0, self, None, 1.0 if passes else 0.0)
+
+    def backward(self) -> None:
+        order, seen, stack = [], set(), [(self, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)  # after all of its parents
+                continue
+            if node in seen:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            for parent in (node.a, node.b):
+                if parent is not None and parent not in seen:
+                    stack.append((parent, False))
+        for node in order:
+            node.grad = 0.0
+        self.grad = 1.0
+        for node in reversed(order):
+            if node.a is not None:
+                node.a.grad += node.grad * node.da
+                if node.b is not None:
+                    node.b.grad += node.grad * node.db
+
+
 class MicrogradW1:
     """W1 on micrograd 0.1.0, written as its demo notebook writes it."""
 
@@ -365,6 +424,8 @@ def make_w1(name: str, weights, X, Y):
         return StyleW1(Value, weights, X, Y)
     if name == "ours-micrograd-style-compiled":
         return StyleCompiledW1(weights, X, Y)
+    if name == "bare-nodes-micrograd-style":
+        return StyleW1(BareValue, weights, X, Y)
     if name == "micrograd":
         return MicrogradW1(weights, X, Y)
     if name == "torch":

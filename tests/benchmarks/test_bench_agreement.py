@@ -96,6 +96,7 @@ def test_w1_initial_loss_matches_numpy(W, w1_start):
         "ours-compiled",
         "ours-micrograd-style",
         "ours-micrograd-style-compiled",
+        "bare-nodes-micrograd-style",
         "micrograd",
         "torch",
     ],
