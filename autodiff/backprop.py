@@ -119,6 +119,11 @@ def _propagate(order: list, create_graph: bool, anomaly: bool) -> None:
             x._g += 0.0 if x.data <= 0.0 else g  # g × MASKED is 0.0 (ops.MASKED)
             continue
         if shape is ONES:  # x + y, sum
+            if len(parents) == 2:
+                x, y = parents
+                x._g += g
+                y._g += g
+                continue
             for parent in parents:
                 parent._g += g
             continue
