@@ -21,7 +21,7 @@ from typing import Any, Iterable
 
 from .graph import topological_order
 from .modes import AnomalyError, gc_paused, pause_gc, resume_gc, state
-from .ops import CROSSED, FLOAT, GATE, GRAPH, MASKED, ONES, MaskedNode, contribution, push_order
+from .ops import CROSSED, FLOAT, GATE, GRAPH, MASKED, MaskedNode, contribution, push_order
 
 
 def _partials(node: Any, create_graph: bool) -> Any:
@@ -101,31 +101,28 @@ def _propagate(order: list, create_graph: bool, anomaly: bool) -> None:
                     parent._g += g * d
             continue
         shape = op.shape
-        if shape is CROSSED:  # x·y, dot: ∂/∂uᵢ = vᵢ, ∂/∂vᵢ = uᵢ, then 1
-            if len(parents) == 2:
+        if shape is not None:
+            if op.arity == 2:  # x·y (CROSSED) or x + y (ONES)
                 x, y = parents
-                x._g += g * y.data
-                y._g += g * x.data
-                continue
-            half = len(parents) >> 1
-            for u, v in zip(parents[:half], parents[half : 2 * half]):
-                u._g += g * v.data
-                v._g += g * u.data
-            for rest in parents[2 * half :]:
-                rest._g += g  # g × 1, the same float
-            continue
-        if shape is GATE:  # relu: g passes where x > 0 or x is nan
-            (x,) = parents
-            x._g += 0.0 if x.data <= 0.0 else g  # g × MASKED is 0.0 (ops.MASKED)
-            continue
-        if shape is ONES:  # x + y, sum
-            if len(parents) == 2:
-                x, y = parents
-                x._g += g
-                y._g += g
-                continue
-            for parent in parents:
-                parent._g += g
+                if shape is CROSSED:
+                    x._g += g * y.data
+                    y._g += g * x.data
+                else:
+                    x._g += g  # g × 1, the same float
+                    y._g += g
+            elif shape is GATE:  # relu: g passes where x > 0 or x is nan
+                (x,) = parents
+                x._g += 0.0 if x.data <= 0.0 else g  # g × MASKED is 0.0 (ops.MASKED)
+            elif shape is CROSSED:  # dot: ∂/∂uᵢ = vᵢ, ∂/∂vᵢ = uᵢ, then 1
+                half = len(parents) >> 1
+                for u, v in zip(parents[:half], parents[half : 2 * half]):
+                    u._g += g * v.data
+                    v._g += g * u.data
+                for rest in parents[2 * half :]:
+                    rest._g += g
+            else:  # ONES: sum
+                for parent in parents:
+                    parent._g += g
             continue
         arity = op.arity
         if arity == 1:
