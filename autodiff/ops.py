@@ -396,7 +396,7 @@ class Op:
     def __post_init__(self) -> None:
         if self.shape is not None:
             shapes = {ONES: ONES, CROSSED: CROSSED, GATE: GATE}
-            if self.shape not in shapes:
+            if not isinstance(self.shape, str) or self.shape not in shapes:
                 raise ValueError(
                     f"op {self.name!r}: shape must be ONES, CROSSED, GATE or None, "
                     f"got {self.shape!r}"

@@ -183,6 +183,8 @@ def test_every_walk_sums_in_push_order_bit_for_bit():
 def test_an_op_states_only_a_known_shape():
     with pytest.raises(ValueError, match="shape must be ONES, CROSSED, GATE or None, got 'twos'"):
         Op("twice", 1, lambda x: 2 * x, lambda F, x, r: (2.0,), shape="twos")
+    with pytest.raises(ValueError, match=r"shape must be .* got \['ones'\]"):
+        Op("listed", 1, lambda x: x, lambda F, x, r: (1.0,), shape=["ones"])
     with pytest.raises(ValueError, match="only a one-input op can have the GATE shape"):
         Op("gate2", 2, max, lambda F, x, y, r: (1.0, 1.0), shape=GATE)
     # a shape given as an equal string is kept as the constant itself
