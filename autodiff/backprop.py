@@ -43,6 +43,15 @@ def local_grads(node: Any) -> tuple:
     return tuple(float(d) for d in _partials(node, False))
 
 
+def push_positions(node: Any) -> range | list[int]:
+    """The positions of ``node``'s parents in the order the walk adds their
+    contributions into their sums (`ops.push_order`): the parents' order,
+    but a `dot` pushes each pair wᵢ, xᵢ together.  For a view that replays
+    the walk's sums, float for float."""
+    parents = node.parents
+    return push_order(node._rule, len(parents)) if parents else range(0)
+
+
 def _check_backward(node: Any, g: Any, partials: Any) -> None:
     """Under detect_anomaly: raise at the op whose backward step makes a nan."""
     g_data = g.data if hasattr(g, "data") else g

@@ -35,6 +35,7 @@ from typing import overload
 
 from autodiff import Value, local_grads, topological_order
 from autodiff.arguments import integer, type_name
+from autodiff.backprop import push_positions
 
 from .focus import context_of, targets_in
 
@@ -71,9 +72,11 @@ class Step:
         index: the step's position in the pass (0 is the root).
         node: the node's position in `BackwardSteps.nodes`.
         grad: the gradient the node has received, ∂root/∂node (1.0 at the root).
-        pushes: one `Push` per parent shown, in the order of the node's
-            parents (empty for a leaf; when focused, an input left out, see
-            `BackwardSteps.others`, gets none).
+        pushes: one `Push` per parent shown, in the order the engine adds
+            them: the node's parents in order, but a ``dot`` pushes each pair
+            wᵢ, xᵢ together (`autodiff.backprop.push_positions`); empty for
+            a leaf; when focused, an input left out, see
+            `BackwardSteps.others`, gets none.
         grads: every node's gradient after this step, aligned with
             `BackwardSteps.nodes` (0.0 for a node that has received nothing yet).
     """
@@ -281,7 +284,9 @@ def backward_steps(root, focus=None, max_nodes: int = MAX_NODES) -> BackwardStep
         g = sums[i]
         pushes: list[Push] = []
         if node.parents:
-            for position, (parent, d) in enumerate(zip(node.parents, local_grads(node))):
+            partials = local_grads(node)
+            for position in push_positions(node):  # the engine's order of the sums
+                parent, d = node.parents[position], partials[position]
                 j = ids.get(parent)
                 if j is None:
                     continue  # an input left out: its share is not part of the paths

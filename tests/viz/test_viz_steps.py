@@ -238,3 +238,27 @@ def test_focus_summarises_the_inputs_of_a_dot_that_its_derivatives_do_not_need()
     assert steps.grad_of(z) == pytest.approx(dz, rel=1e-14)
     assert steps.grad_of(ws[1]) == pytest.approx(dz * xs[1].data, rel=1e-14)
     assert steps.to_dict()["nodes"][steps.ids[z]]["others"] == 7
+
+
+def test_the_running_sums_follow_the_engines_order_bit_for_bit():
+    # A leaf s given to one dot at both halves, after s·p has given it a
+    # gradient: its sum is (p + a) + c in the engine's order (dot pushes each
+    # pair wᵢ, xᵢ together) and (p + c) + a in the parents' order.  Numbers
+    # for which the two differ, so that the steps must follow the engine.
+    import random
+
+    from autodiff import dot
+
+    rng = random.Random(3)
+    while True:
+        a, c, p = (rng.uniform(-1, 1) * 10.0 ** rng.randint(-3, 3) for _ in range(3))
+        if (p + a) + c != (p + c) + a:
+            break
+    A, C, S, P = Value(a, label="a"), Value(c, label="c"), Value(1.0, label="s"), Value(p)
+    root = dot([A, S], [S, C]) + S * P
+    steps = viz.backward_steps(root)
+    (expected,) = grad(root, [S])
+    assert expected == (p + a) + c
+    assert steps.grad_of(S) == expected
+    (step_dot,) = [s for s in steps if steps.nodes[s.node].op == "dot"]
+    assert [p.position for p in step_dot.pushes] == [0, 2, 1, 3]
