@@ -120,6 +120,9 @@ class OursW1:
         """The batch loss, a Value (the graph of one step's forward pass)."""
         return self._batch_loss(self.model, self.X, self.Y, "hinge", l2=ALPHA)[0]
 
+    def zero_grad(self) -> None:
+        self.model.zero_grad()
+
     def update(self, k: int) -> None:
         """SGD with micrograd's learning-rate schedule."""
         lr = 1.0 - 0.9 * k / 100
@@ -223,15 +226,22 @@ class StyleW1:
         reg_loss = ALPHA * sum(p * p for p in self.params)
         return data_loss + reg_loss
 
-    def step(self, k: int) -> float:
-        """One demo step; returns the loss before the update."""
-        total_loss = self.loss()
+    def zero_grad(self) -> None:
         for p in self.params:
             p.grad = 0.0
-        total_loss.backward()
+
+    def update(self, k: int) -> None:
+        """SGD with micrograd's learning-rate schedule."""
         learning_rate = 1.0 - 0.9 * k / 100
         for p in self.params:
             p.data -= learning_rate * p.grad
+
+    def step(self, k: int) -> float:
+        """One demo step; returns the loss before the update."""
+        total_loss = self.loss()
+        self.zero_grad()
+        total_loss.backward()
+        self.update(k)
         return total_loss.data
 
     def parameters(self) -> list[float]:

@@ -2,18 +2,20 @@
 
 Run it as a script (pytest does not collect it):
 
-    python tests/benchmarks/profile_engine.py                  # both granularities
-    python tests/benchmarks/profile_engine.py --weighted-sum dot --steps 20 --top 25
+    python tests/benchmarks/profile_engine.py                  # every graph
+    python tests/benchmarks/profile_engine.py --graph dot --steps 20 --top 25
 
-For each granularity (``nn.MLP(..., weighted_sum="products")``, a node per
-w·x as micrograd builds it, and the default ``"dot"``) it prints:
+For each W1 graph (``nn.MLP(..., weighted_sum="products")``, a node per w·x
+as micrograd builds it; the default ``"dot"``; and micrograd's own neuron
+code on our `Value`, the benchmark's ours-micrograd-style) it prints:
 
 - the graph of one step: nodes (every Value, leaves included), op nodes and
   edges (parent links, with repetition);
 - the split of a step into phases, medians over the steps: forward (building
   the loss), zero_grad, backward (of which `autodiff.topological_order`, timed
   on its own on the same graph), the SGD update, and freeing the graph;
-  plus the time spent in garbage collections, from `gc.callbacks`;
+  plus the time spent in garbage collections, from `gc.callbacks`, and per
+  generation the collections a step and their time (means);
 - cProfile's top functions by self time over the same number of steps.
 """
 
@@ -35,21 +37,33 @@ if str(HERE) not in sys.path:  # run as a script from anywhere
 
 import bench_workloads as W  # noqa: E402
 
+#: The W1 graphs the profile can take (`bench_workloads.make_w1`'s "ours-" names).
+GRAPHS = ("products", "dot", "micrograd-style")
+
+#: The collector's generations, as the profile names them.
+GENERATIONS = ("young", "middle", "full")
+
 
 class GcTimer:
-    """Total time spent in garbage collections while installed (gc.callbacks)."""
+    """Time spent in garbage collections while installed (gc.callbacks): in
+    total, and per generation with the number of collections."""
 
     def __init__(self) -> None:
         self.total = 0.0
         self.collections = 0
+        self.by_generation = {g: [0, 0.0] for g in range(len(GENERATIONS))}
         self._start = None
 
     def __call__(self, phase: str, info: dict) -> None:
         if phase == "start":
             self._start = time.perf_counter()
         elif self._start is not None:
-            self.total += time.perf_counter() - self._start
+            spent = time.perf_counter() - self._start
+            self.total += spent
             self.collections += 1
+            counted = self.by_generation[info["generation"]]
+            counted[0] += 1
+            counted[1] += spent
             self._start = None
 
     def __enter__(self) -> "GcTimer":
@@ -61,9 +75,11 @@ class GcTimer:
         return False
 
 
-def phases(model, steps: int) -> dict[str, float]:
+def phases(model, steps: int) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
     """Median seconds per phase of a W1 step, over ``steps`` steps after one
-    warm-up step."""
+    warm-up step; and per generation of the collector, the mean number of
+    collections and seconds in them per step (collections are too rare for
+    a median)."""
     from autodiff import topological_order
 
     model.step(0)
@@ -79,12 +95,13 @@ def phases(model, steps: int) -> dict[str, float]:
         "gc collections (inside the phases above)": [],
     }
     clock = time.perf_counter
+    timers: list[GcTimer] = []
     for k in range(1, steps + 1):
         with GcTimer() as gc_time:
             t0 = clock()
             loss = model.loss()
             t1 = clock()
-            model.model.zero_grad()
+            model.zero_grad()
             t2 = clock()
             loss.backward()
             t3 = clock()
@@ -99,13 +116,21 @@ def phases(model, steps: int) -> dict[str, float]:
         rows["free graph"].append(t5 - t4)
         rows["step total"].append(t5 - t0)
         rows["gc collections (inside the phases above)"].append(gc_time.total)
+        timers.append(gc_time)
         # the traversal alone, on a graph like the one just timed (not in the total)
         loss = model.loss()
         t6 = clock()
         topological_order(loss)
         rows["  of which topological_order"].append(clock() - t6)
         del loss
-    return {name: statistics.median(ts) for name, ts in rows.items()}
+    per_generation = {
+        name: (
+            statistics.mean(t.by_generation[g][0] for t in timers),
+            statistics.mean(t.by_generation[g][1] for t in timers),
+        )
+        for g, name in enumerate(GENERATIONS)
+    }
+    return {name: statistics.median(ts) for name, ts in rows.items()}, per_generation
 
 
 def profile(model, steps: int, top: int) -> str:
@@ -130,10 +155,13 @@ def main(argv=None) -> int:
         description="Profile our engine on W1 (micrograd's demo step)."
     )
     parser.add_argument(
+        "--graph",
         "--weighted-sum",
-        choices=("products", "dot", "both"),
-        default="both",
-        help="which neuron granularity to profile (default: both)",
+        dest="graph",
+        choices=(*GRAPHS, "all"),
+        default="all",
+        help="which W1 graph to profile: nn.MLP's products or dot neurons, or "
+        "micrograd's neuron code on our Value (default: all)",
     )
     parser.add_argument("--steps", type=int, default=10, help="steps per measurement (≥ 1)")
     parser.add_argument("--top", type=int, default=20, help="functions to list (≥ 1)")
@@ -142,22 +170,25 @@ def main(argv=None) -> int:
         parser.error(f"--steps must be at least 1, got {args.steps}")
     if args.top < 1:
         parser.error(f"--top must be at least 1, got {args.top}")
-    kinds = ("products", "dot") if args.weighted_sum == "both" else (args.weighted_sum,)
+    kinds = GRAPHS if args.graph == "all" else (args.graph,)
     X, Y = W.moons()
     weights = W.initial_weights()
     for kind in kinds:
         name = f"ours-{kind}"
         nodes, ops, edges = W.graph_size(W.make_w1(name, weights, X, Y).loss())
-        print(f"## W1, weighted_sum={kind!r}")
+        print(f"## W1, {name}")
         print()
         leaves = nodes - ops
         print(f"Graph per step: {nodes} nodes ({ops} op nodes, {leaves} leaves), {edges} edges")
         print()
-        split = phases(W.make_w1(name, weights, X, Y), args.steps)
+        split, per_generation = phases(W.make_w1(name, weights, X, Y), args.steps)
         total = split["step total"]
         print(f"Phases (median of {args.steps} steps, gc enabled):")
         for phase, t in split.items():
             print(f"  {phase:<42} {t * 1e3:8.2f} ms  {t / total:6.1%}")
+        print("Collections per step, by generation (means):")
+        for generation, (count, t) in per_generation.items():
+            print(f"  {generation:<8} {count:7.1f} collections {t * 1e3:8.2f} ms  {t / total:6.1%}")
         print()
         print(f"cProfile, top {args.top} by self time over {args.steps} steps:")
         print(profile(W.make_w1(name, weights, X, Y), args.steps, args.top))
