@@ -330,7 +330,7 @@ CROSSED = "crossed"
 GATE = "gate"
 
 
-def push_order(op: "Op", n: int) -> range | list[int]:
+def push_order(op: Op, n: int) -> range | list[int]:
     """The order in which the walk adds a node's ``n`` contributions into its
     parents: the parents' order, except for a `CROSSED` op, whose pairs are
     pushed together (u₁, v₁, u₂, v₂, …, then the inputs after the halves).
